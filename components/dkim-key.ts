@@ -1,0 +1,42 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { dkimValue } from "../plans/mail-records";
+
+export interface DkimKeyArgs {
+  /**
+   * The mail domain the key signs for (`d=`).
+   * @example "user.tax"
+   */
+  domain: string;
+  /**
+   * The selector (`s=`); the public key is published at `<selector>._domainkey.<domain>`.
+   * @default "mailstack" (set by the stack config)
+   */
+  selector: string;
+}
+
+/**
+ * One DKIM signing key: RSA 2048 (the size every receiver accepts and that fits one TXT record in
+ * two strings). The private key exists only as a secret output.
+ */
+export class DkimKey extends pulumi.ComponentResource {
+  readonly domain: string;
+  readonly selector: string;
+  /** SPKI PEM of the public key. */
+  readonly publicKeyPem: pulumi.Output<string>;
+  /** `v=DKIM1; k=rsa; p=…`, the TXT value to publish. */
+  readonly dnsValue: pulumi.Output<string>;
+  /** PKCS#8 PEM (`BEGIN PRIVATE KEY`): what chasquid 1.14+ loads natively and dkimpy also reads. Secret. */
+  readonly privateKeyPem: pulumi.Output<string>;
+
+  constructor(name: string, args: DkimKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mailstack:index:DkimKey", name, {}, opts);
+    this.domain = args.domain;
+    this.selector = args.selector;
+    const key = new tls.PrivateKey(`${name}-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
+    this.publicKeyPem = key.publicKeyPem;
+    this.dnsValue = key.publicKeyPem.apply(dkimValue);
+    this.privateKeyPem = pulumi.secret(key.privateKeyPemPkcs8);
+    this.registerOutputs({ selector: this.selector, dnsValue: this.dnsValue });
+  }
+}

@@ -1,0 +1,85 @@
+// The full DNS plan of a stack: one pure function from validated config (and the DKIM public keys)
+// to every record, in a stable order. Components publish exactly this list.
+import type { StackConfig } from "../stacks/schema";
+import { dmarcValue, spfValue } from "./mail-records";
+import { txtContent } from "./txt";
+
+export type DnsRecordType = "A" | "AAAA" | "MX" | "TXT";
+
+export interface DnsRecordPlan {
+  /** Stable identity (type + name [+ target]); resource names derive from it. */
+  key: string;
+  /** Cloudflare zone name the record lives in. */
+  zone: string;
+  /** Fully qualified, no trailing dot. */
+  name: string;
+  type: DnsRecordType;
+  /** A/AAAA: the address; MX: the target host; TXT: quoted strings of at most 255 bytes. */
+  content: string;
+  ttl: number;
+  /** MX only. */
+  priority?: number;
+  /** Mail must reach the host itself: never behind Cloudflare's HTTP proxy. */
+  proxied: false;
+  /** Shown in Cloudflare's dashboard next to the record. */
+  comment: string;
+}
+
+/** Per mail domain: its DKIM record value (`v=DKIM1; k=rsa; p=…`, see `dkimValue`). */
+export type DkimValues = Record<string, string>;
+
+/** MX priority of the i-th host: 10, 20, 30… (the first host is preferred). */
+export const mxPriority = (hostIndex: number) => 10 * (hostIndex + 1);
+
+export function dkimRecordName(selector: string, domain: string): string {
+  return `${selector}._domainkey.${domain}`;
+}
+
+export function planDnsRecords(config: StackConfig, dkim: DkimValues): DnsRecordPlan[] {
+  const ttl = config.dnsTtl;
+  const records: DnsRecordPlan[] = [];
+  const add = (r: Omit<DnsRecordPlan, "ttl" | "proxied" | "key">, keySuffix = "") =>
+    records.push({ key: `${r.type.toLowerCase()}-${r.name}${keySuffix}`, ...r, ttl, proxied: false });
+
+  for (const host of config.hosts) {
+    add({ zone: host.zone, name: host.hostname, type: "A", content: host.ipv4, comment: "mailstack: mail host" });
+    if (host.ipv6) add({ zone: host.zone, name: host.hostname, type: "AAAA", content: host.ipv6, comment: "mailstack: mail host" });
+    // Receivers check SPF for the HELO name too (and only it, for bounces with an empty MAIL FROM).
+    add({
+      zone: host.zone, name: host.hostname, type: "TXT", comment: "mailstack: SPF for the HELO name",
+      content: txtContent(spfValue({ ipv4: [host.ipv4], ipv6: host.ipv6 ? [host.ipv6] : [] }, { include: [], all: "-all" })),
+    });
+  }
+
+  const senders = {
+    ipv4: config.hosts.map((h) => h.ipv4),
+    ipv6: config.hosts.flatMap((h) => (h.ipv6 ? [h.ipv6] : [])),
+  };
+  const ourDomains = new Set(config.domains.map((d) => d.name));
+  const reportAuthorisations = new Map<string, DnsRecordPlan>();
+
+  for (const domain of config.domains) {
+    const { name, zone } = domain;
+    config.hosts.forEach((host, i) =>
+      add({ zone, name, type: "MX", content: host.hostname, priority: mxPriority(i), comment: "mailstack: mail host" }, `-${host.hostname}`));
+    add({ zone, name, type: "TXT", content: txtContent(spfValue(senders, domain.spf)), comment: "mailstack: SPF" });
+    const dkimRecord = dkim[name];
+    if (dkimRecord === undefined) throw new Error(`no DKIM record value for ${name}`);
+    add({ zone, name: dkimRecordName(domain.dkimSelector, name), type: "TXT", content: txtContent(dkimRecord), comment: "mailstack: DKIM" });
+    add({ zone, name: `_dmarc.${name}`, type: "TXT", content: txtContent(dmarcValue(domain.dmarc)), comment: "mailstack: DMARC" });
+
+    // RFC 7489 §7.1: reports for this domain sent to another of our domains need that domain's consent.
+    for (const address of [...domain.dmarc.rua, ...domain.dmarc.ruf]) {
+      const target = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+      if (target === name || !ourDomains.has(target)) continue;
+      const targetZone = config.domains.find((d) => d.name === target)!.zone;
+      const recordName = `${name}._report._dmarc.${target}`;
+      reportAuthorisations.set(recordName, {
+        key: `txt-${recordName}`, zone: targetZone, name: recordName, type: "TXT", content: txtContent("v=DMARC1"),
+        ttl, proxied: false, comment: "mailstack: DMARC report authorisation",
+      });
+    }
+  }
+  records.push(...reportAuthorisations.values());
+  return records;
+}

@@ -1,0 +1,58 @@
+// The whole stack from a validated config: DKIM keys and users per domain, the DNS records, and
+// the outputs a person needs. index.ts feeds it the stack config; tests feed it directly.
+import * as pulumi from "@pulumi/pulumi";
+import { DkimKey } from "./components/dkim-key";
+import { DnsRecords } from "./components/dns-records";
+import { MailUsers } from "./components/mail-users";
+import { dkimRecordName, DnsRecordPlan } from "./plans/dns";
+import type { StackConfig } from "./stacks/schema";
+
+export interface SmtpSettings {
+  /** The full address; also the SMTP username. */
+  address: string;
+  host: string;
+  /** Implicit TLS ("SSL" in Gmail's "Send mail as" dialog). */
+  port: 465;
+  /** STARTTLS ("TLS" in Gmail's dialog). */
+  alternatePort: 587;
+  username: string;
+}
+
+export interface MailstackStack {
+  records: pulumi.Output<DnsRecordPlan[]>;
+  smtp: SmtpSettings[];
+  /** address → password. Secret. */
+  smtpPasswords: pulumi.Output<Record<string, string>>;
+  dkim: Record<string, { selector: string; recordName: string; privateKeyPem: pulumi.Output<string> }>;
+  users: Record<string, MailUsers>;
+  warnings: string[];
+}
+
+export function mailstack(config: StackConfig): MailstackStack {
+  const dkim: MailstackStack["dkim"] = {};
+  const dkimKeys: Record<string, DkimKey> = {};
+  const users: Record<string, MailUsers> = {};
+  for (const domain of config.domains) {
+    const key = new DkimKey(`dkim-${domain.name}`, { domain: domain.name, selector: domain.dkimSelector });
+    dkimKeys[domain.name] = key;
+    dkim[domain.name] = { selector: key.selector, recordName: dkimRecordName(key.selector, domain.name), privateKeyPem: key.privateKeyPem };
+    users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users });
+  }
+
+  const dns = new DnsRecords("dns", {
+    config,
+    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([d, k]) => [d, k.dnsValue])),
+  });
+
+  const submissionHost = config.hosts[0].hostname;
+  const smtp = config.domains.flatMap((d) => d.users.map((u) => `${u}@${d.name}`)).map((address): SmtpSettings => ({
+    address, host: submissionHost, port: 465, alternatePort: 587, username: address,
+  }));
+  const passwordOutputs = config.domains.flatMap((d) => d.users.map((u) => [`${u}@${d.name}`, users[d.name].passwords[u]] as const));
+  const smtpPasswords = pulumi.secret(pulumi.all(Object.fromEntries(passwordOutputs)));
+
+  const warnings = config.hosts.filter((h) => !h.sshHostKey).map((h) =>
+    `${h.hostname}: SSH host key not pinned; set mailstack:hosts[].sshHostKey (ssh-keyscan -t ed25519 ${h.ipv4}) so a changed key stops the deploy`);
+
+  return { records: dns.records, smtp, smtpPasswords, dkim, users, warnings };
+}

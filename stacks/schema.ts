@@ -1,0 +1,79 @@
+// The typed stack config: what `stacks/validate.ts` returns once every key has been checked.
+// Defaults are already applied here, so nothing downstream has to know them.
+
+/** One VPS that runs chasquid. Every host serves every domain (one MX per host). */
+export interface HostConfig {
+  /** PTR name = chasquid `hostname` = certificate name = MX target, e.g. `mail.user.tax`. */
+  hostname: string;
+  /** Cloudflare zone that holds the host's A/AAAA records. Default: the longest domain zone that is a suffix of `hostname`. */
+  zone: string;
+  ipv4: string;
+  ipv6?: string;
+  /** @default "root" */
+  sshUser: string;
+  /** @default 22 */
+  sshPort: number;
+  /** authorized_keys-style host key line (`ssh-ed25519 AAAA...`); pinned when set. */
+  sshHostKey?: string;
+}
+
+export type SpfAll = "~all" | "-all";
+export type DmarcPolicy = "none" | "quarantine" | "reject";
+export type DmarcAlignment = "r" | "s";
+
+export interface SpfConfig {
+  /** Extra `include:` domains, e.g. `_spf.google.com` when Gmail also sends as this domain. */
+  include: string[];
+  /** @default "~all" */
+  all: SpfAll;
+}
+
+export interface DmarcConfig {
+  /** @default "quarantine" */
+  policy: DmarcPolicy;
+  /** Failure reporting options, e.g. `1` or `d:s`. */
+  fo?: string;
+  /** Aggregate report addresses (without `mailto:`). */
+  rua: string[];
+  /** Forensic report addresses (without `mailto:`). */
+  ruf: string[];
+  adkim?: DmarcAlignment;
+  aspf?: DmarcAlignment;
+}
+
+export interface DomainConfig {
+  name: string;
+  /** Cloudflare zone name. @default the domain itself */
+  zone: string;
+  /** Local parts that may log in and send (sorted, unique). */
+  users: string[];
+  /** Local part or `*` → list of target addresses (sorted by key). */
+  aliases: Record<string, string[]>;
+  spf: SpfConfig;
+  dmarc: DmarcConfig;
+  /** DKIM selector. @default "mailstack" */
+  dkimSelector: string;
+}
+
+export interface AcmeConfig {
+  /** Account e-mail for the ACME CA (expiry notices). */
+  email: string;
+  /** RFC 8555 directory URL. @default Let's Encrypt production */
+  directory: string;
+  /** PEM of an extra CA that signs the ACME server's HTTPS endpoint (local world / private CA only). */
+  caBundle?: string;
+}
+
+export interface StackConfig {
+  hosts: HostConfig[];
+  domains: DomainConfig[];
+  acme: AcmeConfig;
+  /** TTL of every published record, seconds. @default 3600 */
+  dnsTtl: number;
+  /** chasquid monitoring HTTP server port on 127.0.0.1; off when unset. */
+  monitoringPort?: number;
+}
+
+export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+export const DEFAULT_DKIM_SELECTOR = "mailstack";
+export const DEFAULT_DNS_TTL = 3600;

@@ -1,0 +1,28 @@
+// Stack configs for tests: the committed example stacks, plus fake secrets.
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export const ROOT = join(__dirname, "..", "..");
+
+/** A throwaway SSH private key (PEM), made per test process. */
+export const FAKE_SSH_KEY = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+export const FAKE_CLOUDFLARE_TOKEN = "test-token-not-real";
+
+export type ConfigObject = Record<string, unknown>;
+
+/** `config:` of a committed stack file, e.g. `Pulumi.prod.yaml`, with the secrets it leaves out. */
+export function stackFileConfig(file: string): ConfigObject {
+  const doc = parse(readFileSync(join(ROOT, file), "utf8")) as { config: ConfigObject };
+  return { ...doc.config, "mailstack:sshPrivateKey": FAKE_SSH_KEY, "cloudflare:apiToken": FAKE_CLOUDFLARE_TOKEN };
+}
+
+/** The engine's form of config: every value a string, objects as JSON. */
+export function toEngineConfig(config: ConfigObject): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+export const SECRET_KEYS = ["mailstack:sshPrivateKey", "cloudflare:apiToken"];
+
+export const clone = <T>(v: T): T => structuredClone(v);
