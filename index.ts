@@ -2,8 +2,8 @@
 import { mailstack } from "./program";
 import { loadStackConfig } from "./stacks/load";
 
-const { config } = loadStackConfig();
-const stack = mailstack(config);
+const { config, sshPrivateKey } = loadStackConfig();
+const stack = mailstack(config, { sshPrivateKey });
 
 /** Every DNS record published in Cloudflare, as planned. */
 export const records = stack.records;
@@ -13,4 +13,6 @@ export const smtp = stack.smtp;
 export const smtpPasswords = stack.smtpPasswords;
 /** DKIM selector and record name per domain. */
 export const dkim = Object.fromEntries(Object.entries(stack.dkim).map(([d, k]) => [d, { selector: k.selector, recordName: k.recordName }]));
+/** Per host: OS and chasquid version found, and the verification report of the last converge. */
+export const hosts = Object.fromEntries(Object.entries(stack.hosts).map(([name, h]) => [name, { facts: h.facts, verification: h.verification }]));
 export const warnings = stack.warnings;

@@ -3,7 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DkimKey } from "./components/dkim-key";
 import { DnsRecords } from "./components/dns-records";
+import { MailHost } from "./components/mail-host";
 import { MailUsers } from "./components/mail-users";
+import { renderAliasesFile } from "./plans/aliases-file";
 import { dkimRecordName, DnsRecordPlan } from "./plans/dns";
 import type { StackConfig } from "./stacks/schema";
 
@@ -25,10 +27,16 @@ export interface MailstackStack {
   smtpPasswords: pulumi.Output<Record<string, string>>;
   dkim: Record<string, { selector: string; recordName: string; privateKeyPem: pulumi.Output<string> }>;
   users: Record<string, MailUsers>;
+  hosts: Record<string, MailHost>;
   warnings: string[];
 }
 
-export function mailstack(config: StackConfig): MailstackStack {
+export interface MailstackSecrets {
+  /** SSH key for every host (secret). */
+  sshPrivateKey: pulumi.Input<string>;
+}
+
+export function mailstack(config: StackConfig, secrets: MailstackSecrets): MailstackStack {
   const dkim: MailstackStack["dkim"] = {};
   const dkimKeys: Record<string, DkimKey> = {};
   const users: Record<string, MailUsers> = {};
@@ -51,8 +59,27 @@ export function mailstack(config: StackConfig): MailstackStack {
   const passwordOutputs = config.domains.flatMap((d) => d.users.map((u) => [`${u}@${d.name}`, users[d.name].passwords[u]] as const));
   const smtpPasswords = pulumi.secret(pulumi.all(Object.fromEntries(passwordOutputs)));
 
+  const hosts: Record<string, MailHost> = {};
+  for (const host of config.hosts) {
+    hosts[host.hostname] = new MailHost(`host-${host.hostname}`, {
+      host,
+      sshPrivateKey: secrets.sshPrivateKey,
+      acme: config.acme,
+      monitoringPort: config.monitoringPort,
+      logins: smtpPasswords,
+      dnsReady: [dns],
+      domains: config.domains.map((d) => ({
+        name: d.name,
+        dkimSelector: d.dkimSelector,
+        aliasesFile: renderAliasesFile(d.name, d.aliases),
+        dkimPrivateKeyPem: dkimKeys[d.name].privateKeyPem,
+        usersFile: users[d.name].usersFile,
+      })),
+    });
+  }
+
   const warnings = config.hosts.filter((h) => !h.sshHostKey).map((h) =>
     `${h.hostname}: SSH host key not pinned; set mailstack:hosts[].sshHostKey (ssh-keyscan -t ed25519 ${h.ipv4}) so a changed key stops the deploy`);
 
-  return { records: dns.records, smtp, smtpPasswords, dkim, users, warnings };
+  return { records: dns.records, smtp, smtpPasswords, dkim, users, hosts, warnings };
 }

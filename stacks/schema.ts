@@ -15,6 +15,8 @@ export interface HostConfig {
   sshPort: number;
   /** authorized_keys-style host key line (`ssh-ed25519 AAAA...`); pinned when set. */
   sshHostKey?: string;
+  /** Install mailstack's nftables firewall (SSH, 25, 80, 465, 587 open; the rest of input dropped). @default true */
+  firewall: boolean;
 }
 
 export type SpfAll = "~all" | "-all";

@@ -121,7 +121,7 @@ function parseValue(raw: string): Json {
   }
 }
 
-const HOST_KEYS = ["hostname", "zone", "ipv4", "ipv6", "sshUser", "sshPort", "sshHostKey"];
+const HOST_KEYS = ["hostname", "zone", "ipv4", "ipv6", "sshUser", "sshPort", "sshHostKey", "firewall"];
 const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSelector"];
 const SPF_KEYS = ["include", "all"];
 const DMARC_KEYS = ["policy", "fo", "rua", "ruf", "adkim", "aspf"];
@@ -144,8 +144,13 @@ function readHost(r: Reader, key: string, value: Json): Omit<HostConfig, "zone">
   const sshPort = r.integer(`${key}.sshPort`, o.sshPort ?? 22, 1, 65535, "use the port sshd listens on (22 by default)");
   const sshHostKey = r.string(`${key}.sshHostKey`, o.sshHostKey, isSshPublicKeyLine, "a host key line like 'ssh-ed25519 AAAA...'",
     "copy it from `ssh-keyscan -t ed25519 <ip>` (drop the leading host name), after checking it against the provider's console");
+  const firewall = o.firewall ?? true;
+  if (typeof firewall !== "boolean") r.add(`${key}.firewall`, `${describe(o.firewall)} is not true or false`, "use true (default) or false");
   if (hostname === undefined || ipv4 === undefined || sshUser === undefined || sshPort === undefined) return undefined;
-  return { hostname, ipv4, ipv6, zone, sshUser, sshPort, sshHostKey: sshHostKey?.trim().split(/\s+/).slice(0, 2).join(" ") };
+  return {
+    hostname, ipv4, ipv6, zone, sshUser, sshPort, firewall: firewall !== false,
+    sshHostKey: sshHostKey?.trim().split(/\s+/).slice(0, 2).join(" "),
+  };
 }
 
 function readSpf(r: Reader, key: string, value: Json | undefined): SpfConfig {

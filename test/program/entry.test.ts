@@ -7,11 +7,14 @@ import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockEngine } from "../../runner/mock-engine";
 import { KNOWN_KEYS } from "../../stacks/validate";
+import { fakeHostApplier } from "../support/fake-host";
 import { valueOf } from "../support/run-program";
 import { ROOT, SECRET_KEYS, stackFileConfig, toEngineConfig } from "../support/stack-config";
 
 test("index.ts exports the stack outputs from the example prod stack", async () => {
-  const engine = new MockEngine({ config: toEngineConfig(stackFileConfig("Pulumi.prod.yaml")), secretKeys: SECRET_KEYS, stack: "prod" });
+  const engine = new MockEngine({
+    config: toEngineConfig(stackFileConfig("Pulumi.prod.yaml")), secretKeys: SECRET_KEYS, stack: "prod", apply: fakeHostApplier(),
+  });
   await engine.start();
   const program = await import("../../index.js");
   await engine.settle();
@@ -21,6 +24,7 @@ test("index.ts exports the stack outputs from the example prod stack", async () 
   assert.ok(pulumi.isSecret(program.smtpPasswords));
   assert.deepEqual(program.dkim, { "user.tax": { selector: "mailstack", recordName: "mailstack._domainkey.user.tax" } });
   assert.equal(program.warnings.length, 1);
+  assert.deepEqual(await valueOf(program.hosts["mail.user.tax"].facts), { os: "debian-13", chasquid: "1.15.0-1+b4", dkim: "native" });
   assert.deepEqual(engine.duplicateUrns(), []);
 });
 

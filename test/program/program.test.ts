@@ -90,13 +90,17 @@ describe("program under the mock engine", () => {
     assert.equal(await valueOf(second.stack.users["user.tax"].usersFile), await valueOf(first.stack.users["user.tax"].usersFile));
   });
 
-  test("adding a user changes only that domain's users resources", async () => {
+  test("adding a user changes only that domain's users resources, its users step on each host, and the verification", async () => {
     const first = await runProgram(twoByTwo());
     const more = twoByTwo() as any;
     more["mailstack:domains"][1].users.push("support");
     const second = await runProgram(more, { state: first.engine.state });
     const changed = second.engine.registrations.filter((r) => r.custom && r.change !== "same").map((r) => `${r.change} ${r.name}`);
-    assert.deepEqual(changed.sort(), ["create users-shop.example-support-password", "create users-shop.example-support-salt"]);
+    assert.deepEqual(changed.sort(), [
+      "create users-shop.example-support-password", "create users-shop.example-support-salt",
+      "replace host-mail.user.tax-verify", "replace host-mx2.user.tax-verify",
+      "update host-mail.user.tax-domain-shop.example", "update host-mx2.user.tax-domain-shop.example",
+    ]);
     assert.notEqual(await valueOf(second.stack.users["shop.example"].usersFile), await valueOf(first.stack.users["shop.example"].usersFile));
     assert.equal(await valueOf(second.stack.users["user.tax"].usersFile), await valueOf(first.stack.users["user.tax"].usersFile));
   });

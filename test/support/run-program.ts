@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mailstack, MailstackStack } from "../../program";
 import { EngineState, MockEngine, MockEngineOptions } from "../../runner/mock-engine";
 import { loadStackConfig } from "../../stacks/load";
+import { fakeHostApplier } from "./fake-host";
 import { ConfigObject, SECRET_KEYS, toEngineConfig } from "./stack-config";
 
 export interface ProgramRun {
@@ -11,13 +12,14 @@ export interface ProgramRun {
 }
 
 export async function runProgram(config: ConfigObject, options: Partial<MockEngineOptions> & { state?: EngineState } = {}): Promise<ProgramRun> {
-  const engine = new MockEngine({ ...options, config: toEngineConfig(config), secretKeys: SECRET_KEYS });
+  const engine = new MockEngine({ apply: fakeHostApplier(), ...options, config: toEngineConfig(config), secretKeys: SECRET_KEYS });
   await engine.start();
-  const { config: validated } = loadStackConfig();
-  const stack = mailstack(validated);
+  const { config: validated, sshPrivateKey } = loadStackConfig();
+  const stack = mailstack(validated, { sshPrivateKey });
   await engine.settle();
   // Surface errors raised inside applies (they would otherwise be unhandled rejections).
-  await Promise.all([valueOf(stack.records), valueOf(stack.smtpPasswords), ...Object.values(stack.users).map((u) => valueOf(u.usersFile))]);
+  await Promise.all([valueOf(stack.records), valueOf(stack.smtpPasswords), ...Object.values(stack.users).map((u) => valueOf(u.usersFile)),
+    ...Object.values(stack.hosts).map((h) => valueOf(h.verification))]);
   return { engine, stack };
 }
 

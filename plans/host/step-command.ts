@@ -1,0 +1,39 @@
+// A remote step as the command text `remote.Command` runs over SSH: the step's .sh file from
+// remote/, after remote/lib.sh and the step's parameters, fed to bash through a quoted here-document.
+// stdin stays free for secrets; the text itself never holds one (the provider prints it on failure).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const REMOTE_DIR = join(__dirname, "..", "..", "remote");
+
+export type StepScript =
+  | "preflight" | "base" | "tls" | "chasquid" | "chasquid-remove" | "domain" | "domain-remove" | "verify";
+
+/** Step parameters: UPPER_CASE names, plain values (never secrets). */
+export type StepParams = Record<string, string>;
+
+const DELIMITER = "MAILSTACK_STEP";
+
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function readRemoteScript(script: StepScript | "lib" | "certbot-deploy-hook"): string {
+  return readFileSync(join(REMOTE_DIR, `${script}.sh`), "utf8");
+}
+
+/** The script body without its shebang (the steps are concatenated into one bash program). */
+function body(script: StepScript | "lib"): string {
+  return readRemoteScript(script).replace(/^#!.*\n/, "");
+}
+
+export function stepCommand(script: StepScript, params: StepParams = {}, options: { sudo?: boolean } = {}): string {
+  const assignments = Object.entries(params).map(([name, value]) => {
+    if (!/^MS_[A-Z0-9_]+$/.test(name)) throw new Error(`step parameter ${name} must look like MS_NAME`);
+    if (value.includes(DELIMITER)) throw new Error(`step parameter ${name} contains the here-document delimiter`);
+    return `${name}=${shellQuote(value)}`;
+  });
+  const program = [`# mailstack step: ${script}`, ...assignments, body("lib"), body(script)].join("\n");
+  const runner = options.sudo ? "sudo -n bash" : "bash";
+  return `${runner} -c "$(cat <<'${DELIMITER}'\n${program}\n${DELIMITER}\n)" mailstack-${script}`;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Step 4: chasquid's configuration and DKIM keys, one folder per domain. Restarts chasquid only when
+# something it reads at start changed (config, native DKIM keys, the set of domains, or it is down).
+# Parameters: MS_DOMAINS (space-separated), MS_DKIM_MODE (native|hook).
+# Bundle (stdin, secret): chasquid.conf, dkim/<domain>/<selector>.pem (PKCS#8).
+set -euo pipefail
+: "${MS_DOMAINS:?}" "${MS_DKIM_MODE:?}"
+etc=/etc/chasquid
+bundle=$(mktemp -d)
+trap 'rm -rf "$bundle"' EXIT
+read_bundle "$bundle"
+restart=()
+
+[ -n "$(install_file "$etc/chasquid.conf" 0644 root:root <"$bundle/chasquid.conf")" ] && restart+=(chasquid.conf)
+
+for domain in $MS_DOMAINS; do
+  dir=$etc/domains/$domain
+  if [ ! -f "$dir/.mailstack" ]; then
+    mkdir -p "$dir"
+    touch "$dir/.mailstack"   # marks folders this stack owns (removal never touches others)
+    restart+=("new domain $domain")
+  fi
+  # chasquid up to 1.14 watches a users file only if it existed at start: create both before a restart.
+  for f in users aliases; do
+    [ -f "$dir/$f" ] || install_file "$dir/$f" 0640 chasquid:chasquid </dev/null >/dev/null
+  done
+
+  key=$(find "$bundle/dkim/$domain" -name '*.pem' | head -n 1)
+  [ -n "$key" ] || die "no DKIM key for $domain in the bundle"
+  selector=$(basename "$key" .pem)
+  if [ "$MS_DKIM_MODE" = native ]; then
+    # chasquid 1.14+: domains/<d>/dkim:<selector>.pem, loaded at start; every file found signs.
+    [ -n "$(install_file "$dir/dkim:$selector.pem" 0640 root:chasquid <"$key")" ] && restart+=("dkim $domain")
+    for old in "$dir"/dkim:*.pem; do
+      [ -e "$old" ] && [ "$old" != "$dir/dkim:$selector.pem" ] && rm -f "$old" && restart+=("old dkim $old")
+    done
+    rm -f "$etc/certs/$domain/dkim_privkey.pem" "$dir/dkim_selector"
+  else
+    # chasquid 1.11-1.13: the packaged post-data hook signs with dkimsign (python3-dkim), run as chasquid.
+    mkdir -p "$etc/certs/$domain"
+    install_file "$etc/certs/$domain/dkim_privkey.pem" 0640 root:chasquid <"$key" | sed 's/^/wrote /'
+    printf '%s\n' "$selector" | install_file "$dir/dkim_selector" 0644 root:root | sed 's/^/wrote /'
+  fi
+done
+
+# Domains this stack created earlier and no longer lists.
+for marker in "$etc"/domains/*/.mailstack; do
+  [ -e "$marker" ] || continue
+  dir=$(dirname "$marker")
+  domain=$(basename "$dir")
+  case " $MS_DOMAINS " in *" $domain "*) continue ;; esac
+  rm -rf "$dir" "$etc/certs/$domain"
+  restart+=("removed domain $domain")
+done
+
+systemctl is-active --quiet chasquid || restart+=("not running")
+systemctl is-enabled --quiet chasquid 2>/dev/null || systemctl enable --quiet chasquid
+if [ ${#restart[@]} -gt 0 ]; then
+  log "restarting chasquid: ${restart[*]}"
+  restart_chasquid
+  for _ in $(seq 1 50); do
+    systemctl is-active --quiet chasquid && break
+    sleep 0.2
+  done
+  if ! systemctl is-active --quiet chasquid; then
+    journalctl -u chasquid -n 30 --no-pager >&2 || true
+    die "chasquid did not start (log above)"
+  fi
+  echo "restarted=yes"
+else
+  echo "restarted=no"
+fi

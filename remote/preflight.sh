@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Step 1: is this a host mailstack can converge? Prints facts as key=value lines; changes nothing
+# but apt's package lists.
+set -euo pipefail
+
+[ "$(id -u)" -eq 0 ] || die "not root: log in as root, or give the SSH user passwordless sudo (mailstack:hosts[].sshUser)"
+[ -r /etc/os-release ] || die "no /etc/os-release: unsupported OS (use Debian 12/13 or Ubuntu 24.04+)"
+# shellcheck disable=SC1091
+. /etc/os-release
+os="${ID:-unknown} ${VERSION_ID:-?}"
+case "${ID:-}" in
+  debian)
+    case "${VERSION_ID:-}" in
+      12|13) ;;
+      *) die "Debian ${VERSION_ID:-?} is not supported: use Debian 12 or 13" ;;
+    esac ;;
+  ubuntu)
+    if dpkg --compare-versions "${VERSION_ID:-0}" lt 24.04; then
+      die "Ubuntu ${VERSION_ID:-?} ships chasquid 1.8: no catch-all aliases and no fix for SMTP smuggling (CVE-2023-52354). Reinstall the VPS with Ubuntu 24.04+ or Debian 12/13 (Contabo: Reinstall in the control panel)"
+    fi ;;
+  *) die "$os is not supported: use Debian 12/13 or Ubuntu 24.04+" ;;
+esac
+command -v systemctl >/dev/null || die "no systemd: mailstack needs systemd to run chasquid and certbot's timer"
+
+apt-get update -qq
+version=$(chasquid_version)
+if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+  die "no chasquid package for $os: enable the distribution's main (Debian) or universe (Ubuntu) archive"
+fi
+version_ge "$version" 1.11 || die "chasquid $version is too old (needs 1.11+)"
+
+# chasquid signs natively from 1.14; before, the packaged post-data hook signs with dkimpy.
+if version_ge "$version" 1.14; then dkim=native; else dkim=hook; fi
+
+printf 'os=%s\n' "${ID}-${VERSION_ID}"
+printf 'chasquid=%s\n' "$version"
+printf 'dkim=%s\n' "$dkim"
