@@ -1,0 +1,103 @@
+// Applies the program's resources the way their providers would, against real hosts and a DNS
+// server with Cloudflare's record semantics: remote.Command over SSH, cloudflare.DnsRecord into DNS.
+// Keys and random values come from the mock engine itself (runner/mock-engine.ts).
+import type { Applier, Registration, StateEntry } from "./mock-engine";
+import { unwrapSecrets } from "./mock-engine";
+import { sshExec, SshConnection } from "./ssh-exec";
+
+/** A DNS record as the Cloudflare resource describes it; `zone` is the zone name. */
+export interface DnsRecordInput {
+  zone: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  priority?: number;
+}
+
+export interface DnsBackend {
+  addRecord(r: DnsRecordInput): Promise<void>;
+  removeRecord(r: DnsRecordInput): Promise<void>;
+}
+
+export interface ApplyLog {
+  /** Remote commands run (create, update and delete texts), by resource name. */
+  remoteCommands: string[];
+  dnsChanges: string[];
+}
+
+export class CommandFailed extends Error {}
+
+type Inputs = Record<string, unknown>;
+
+/** Replaces every secret value by `[secret]` (messages may quote command output). */
+export function redact(text: string, secrets: string[]): string {
+  return secrets.filter((s) => s.length >= 8).reduce((t, s) => t.split(s).join("[secret]"), text);
+}
+
+/** Plain strings that the engine holds as secrets anywhere in `v`. */
+export function secretStrings(v: unknown, inSecret = false, out: string[] = []): string[] {
+  if (typeof v === "object" && v !== null && "4dabf18193072939515e22adb298388d" in v) return secretStrings((v as { value: unknown }).value, true, out);
+  if (typeof v === "string") {
+    if (inSecret) out.push(v, ...v.split("\n").filter((l) => l.length >= 16));
+  } else if (Array.isArray(v)) v.forEach((x) => secretStrings(x, inSecret, out));
+  else if (typeof v === "object" && v !== null) Object.values(v).forEach((x) => secretStrings(x, inSecret, out));
+  return out;
+}
+
+function dnsInput(inputs: Inputs): DnsRecordInput {
+  const i = unwrapSecrets(inputs) as Inputs;
+  return {
+    zone: String(i.zoneId), name: String(i.name), type: String(i.type), content: String(i.content), ttl: Number(i.ttl),
+    ...(i.priority !== undefined ? { priority: Number(i.priority) } : {}),
+  };
+}
+
+async function runCommand(name: string, inputs: Inputs, text: string, log: ApplyLog, what: string): Promise<{ stdout: string; stderr: string }> {
+  const plain = unwrapSecrets(inputs) as Inputs;
+  const c = plain.connection as SshConnection;
+  if (plain.environment && Object.keys(plain.environment as object).length > 0) {
+    throw new CommandFailed(`${name}: environment is not supported here (stock sshd refuses unknown variables)`);
+  }
+  log.remoteCommands.push(`${what} ${name}`);
+  const result = await sshExec(c, text, typeof plain.stdin === "string" ? plain.stdin : "");
+  if (result.code !== 0) {
+    const output = `${result.stdout}${result.stderr}`;
+    // The provider's own format: the command text, then the combined output.
+    const summary = `${name}: ${what} exited ${result.code}: running ${JSON.stringify(text.split("\n")[1] ?? text)}...:\n${output}`;
+    throw new CommandFailed(redact(summary, secretStrings(inputs)));
+  }
+  return { stdout: result.stdout.replace(/\n$/, ""), stderr: result.stderr.replace(/\n$/, "") };
+}
+
+/** Undoes a resource that left the program (or before it is replaced). */
+export async function removeResource(type: string, name: string, previous: StateEntry, dns: DnsBackend, log: ApplyLog): Promise<void> {
+  if (type === "command:remote:Command") {
+    const del = (unwrapSecrets(previous.inputs) as Inputs).delete;
+    if (typeof del === "string") await runCommand(name, { ...previous.inputs, stdin: undefined }, del, log, "delete");
+  } else if (type === "cloudflare:index/dnsRecord:DnsRecord") {
+    const r = dnsInput(previous.inputs);
+    await dns.removeRecord(r);
+    log.dnsChanges.push(`- ${r.type} ${r.name} ${r.content}`);
+  }
+}
+
+export function providerApplier(dns: DnsBackend, log: ApplyLog): Applier {
+  return async (reg: Omit<Registration, "outputs">, previous) => {
+    if (reg.type === "command:remote:Command") {
+      if (reg.change === "replace" && previous) await removeResource(reg.type, reg.name, previous, dns, log);
+      const i = unwrapSecrets(reg.inputs) as Inputs;
+      const text = reg.change === "update" && typeof i.update === "string" ? i.update : i.create;
+      if (typeof text !== "string") return { stdout: "", stderr: "" };
+      return runCommand(reg.name, reg.inputs, text, log, reg.change);
+    }
+    if (reg.type === "cloudflare:index/dnsRecord:DnsRecord") {
+      if (previous) await removeResource(reg.type, reg.name, previous, dns, log);
+      const r = dnsInput(reg.inputs);
+      await dns.addRecord(r);
+      log.dnsChanges.push(`+ ${r.type} ${r.name} ${r.content}`);
+      return {};
+    }
+    return {};
+  };
+}

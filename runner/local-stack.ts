@@ -1,0 +1,26 @@
+// The local stack's config: Pulumi.local.yaml plus what only the running world knows.
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import type { World } from "../world/state";
+
+export type ConfigMap = Record<string, unknown>;
+
+export function localStackConfig(stackFile: string, world: World): ConfigMap {
+  const doc = parse(readFileSync(stackFile, "utf8")) as { config: ConfigMap };
+  const config = structuredClone(doc.config);
+  const hosts = config["mailstack:hosts"] as Record<string, unknown>[];
+  if (!Array.isArray(hosts) || hosts.length !== 1) throw new Error(`${stackFile}: the local world has exactly one vps: list one host`);
+  if (hosts[0].hostname !== world.vps.hostname) {
+    throw new Error(`${stackFile}: host ${String(hosts[0].hostname)} is not the world's vps (${world.vps.hostname})`);
+  }
+  Object.assign(hosts[0], {
+    ipv4: world.hosts.vps.ipv4, ipv6: world.hosts.vps.ipv6, sshUser: world.vps.sshUser, sshPort: world.vps.sshPort,
+    sshHostKey: world.vps.sshHostKey,
+  });
+  const acme = config["mailstack:acme"] as Record<string, unknown>;
+  Object.assign(acme, { directory: world.acme.directory, caBundle: readFileSync(world.acme.serverCaPath, "utf8") });
+  config["mailstack:sshPrivateKey"] = readFileSync(world.vps.sshPrivateKeyPath, "utf8");
+  // The runner publishes into the world's DNS, not Cloudflare: no real token exists or is needed.
+  config["cloudflare:apiToken"] = "local-world";
+  return config;
+}
