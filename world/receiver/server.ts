@@ -58,7 +58,8 @@ async function handle(raw: Buffer, s: SMTPServerSession): Promise<string> {
     },
     auth: {
       spf: { result: spf?.status.result ?? "none", domain: spf?.domain ?? null },
-      dkim: res.dkim.results.map((d) => ({
+      // mailauth reports an unsigned message as one "none" result without a domain: that is no signature.
+      dkim: res.dkim.results.filter((d) => d.signingDomain).map((d) => ({
         result: d.status.result,
         domain: d.signingDomain ?? null,
         selector: d.selector ?? null,
