@@ -1,11 +1,12 @@
-// npm run world -- up|down|status|reboot [--os debian13|debian12] [--hostname mail.example.test]
+// npm run world -- up|down|status|reboot [--os debian13|debian12] [--hostname FQDN] [--no-seed]
 //                  dns list <zone>
 import { DEFAULT_HOSTNAME, DEFAULT_OS, OsName, SUITES } from "./config";
 import { listRecords } from "./dns";
 import { down, printStatus, reboot, status, up } from "./lifecycle";
 
 const USAGE = `usage: npm run world -- <command>
-  up [--os debian13|debian12] [--hostname FQDN]   start the world (no-op when already up)
+  up [--os debian13|debian12] [--hostname FQDN] [--no-seed]
+                                                  start the world (no-op when already up)
   down                                            remove everything but the rootfs cache
   status                                          each party, its address, and whether it answers
   reboot                                          reboot the vps, keeping its disk
@@ -34,7 +35,7 @@ async function main(args: string[]): Promise<number> {
     case "up": {
       const os = (opt(args, "--os") ?? DEFAULT_OS) as OsName;
       if (!(os in SUITES)) throw new Error(`--os must be one of ${Object.keys(SUITES).join(", ")}`);
-      await up({ os, hostname: opt(args, "--hostname") ?? DEFAULT_HOSTNAME, log });
+      await up({ os, hostname: opt(args, "--hostname") ?? DEFAULT_HOSTNAME, seed: !args.includes("--no-seed"), log });
       return 0;
     }
     case "down":

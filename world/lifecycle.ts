@@ -11,8 +11,9 @@ import { CA_CERT, makeCa, makeSshKey, SSH_KEY } from "./pki";
 import { alive, sleep } from "./proc";
 import { proxyDown, proxyUp, tcpOpen } from "./proxy";
 import { ensureBase } from "./rootfs";
+import { harvestSeed } from "./seed";
 import { buildWorld, readWorld, sshExec, World, writeWorld } from "./state";
-import { bootContainer, failedUnits, mountOverlay, personalize, rebootVps, stopContainer, unmountOverlay, waitBooted, worldMounts } from "./vps";
+import { bootContainer, failedUnits, mountOverlay, personalize, rebootVps, stopContainer, unmountOverlay, VPS_DIR, VPS_ROOT, waitBooted, worldMounts } from "./vps";
 
 export type Log = (s: string) => void;
 const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -20,6 +21,8 @@ const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 export interface UpOptions {
   os: OsName;
   hostname: string;
+  /** Mount the apt seed layer when one exists (default true). */
+  seed?: boolean;
   log: Log;
 }
 
@@ -49,7 +52,8 @@ export async function up(o: UpOptions): Promise<World> {
     await Promise.all([proxyUp(), dnsUp(o.hostname), acmeUp(), receiverUp()]);
     o.log(`world: proxy, dns, acme, receiver up (${secs(t0)})`);
     await base;
-    await mountOverlay(o.os);
+    const seeded = await mountOverlay(o.os, o.seed !== false);
+    o.log(`world: vps overlay on the ${o.os} base${seeded ? " + apt seed layer" : ""}`);
     const hostKey = await personalize(o.hostname);
     bootContainer();
     const w = buildWorld({
@@ -118,10 +122,29 @@ export async function worldProcesses(): Promise<number[]> {
   return [...pids];
 }
 
-/** Removes everything the world made except the rootfs cache. Safe to repeat. */
+/** Keeps the vps's apt lists and .debs for the next world (see seed.ts); best effort. */
+function harvest(log: Log): () => void {
+  let w: World;
+  try {
+    w = readWorld();
+  } catch {
+    return () => undefined; // half-made world: nothing worth keeping
+  }
+  try {
+    const h = harvestSeed(w.os, path.join(VPS_DIR, "upper"), VPS_ROOT);
+    if (h.lists + h.debs > 0) log(`world: apt seed: keeping ${h.lists} list files, ${h.debs} .debs`);
+    return h.commit;
+  } catch (e) {
+    log(`world: apt seed not updated: ${(e as Error).message}`);
+    return () => undefined;
+  }
+}
+
+/** Removes everything the world made except the rootfs cache (and apt seed). Safe to repeat. */
 export async function down(log: Log): Promise<void> {
   const t0 = Date.now();
   await stopContainer();
+  const commitSeed = harvest(log);
   await Promise.all([receiverDown(), acmeDown(), dnsDown(), proxyDown()]);
   // Anything left (lost PID files, a stuck container): kill by PID, then wait out the zombies.
   for (let i = 0; i < 3; i++) {
@@ -137,6 +160,7 @@ export async function down(log: Log): Promise<void> {
     await sleep(1000);
   }
   await unmountOverlay();
+  if (worldMounts().length === 0) commitSeed();
   await netDown();
   for (const p of [RUN_DIR, WORLD_FILE, ACME_DIR, INBOX_DIR, SSH_DIR]) fs.rmSync(p, { recursive: true, force: true });
   log(`world: down (${secs(t0)})`);

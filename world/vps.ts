@@ -5,20 +5,25 @@ import { OsName, PARTIES, PID_DIR, RUN_DIR } from "./config";
 import { CA_CERT, SSH_KEY } from "./pki";
 import { alive, daemonAlive, must, readPid, run, sleep, startDaemon, stopDaemon, waitDead, waitFor } from "./proc";
 import { basePath, resolvConf } from "./rootfs";
+import { seedExists, seedPath } from "./seed";
 import { sshExec, World } from "./state";
 
 export const VPS_DIR = path.join(RUN_DIR, "vps");
 export const VPS_ROOT = path.join(VPS_DIR, "root");
 const NSPAWN_PIDFILE = path.join(PID_DIR, "nspawn");
 
-/** Mounts a fresh overlay (empty upper dir) over the base image. */
-export async function mountOverlay(os: OsName): Promise<void> {
+/** Mounts a fresh overlay (empty upper dir) over the base image; returns whether the seed is used. */
+export async function mountOverlay(os: OsName, useSeed: boolean): Promise<boolean> {
   for (const d of ["upper", "work", "root"]) fs.mkdirSync(path.join(VPS_DIR, d), { recursive: true });
+  // The seed (if any) sits above the base: its apt lists/.debs win over the base's.
+  const seeded = useSeed && seedExists(os);
+  const lower = seeded ? `${seedPath(os)}:${basePath(os)}` : basePath(os);
   await must("mount", [
     "-t", "overlay", "overlay",
-    "-o", `lowerdir=${basePath(os)},upperdir=${VPS_DIR}/upper,workdir=${VPS_DIR}/work`,
+    "-o", `lowerdir=${lower},upperdir=${VPS_DIR}/upper,workdir=${VPS_DIR}/work`,
     VPS_ROOT,
   ]);
+  return seeded;
 }
 
 /** Per-world settings written into the overlay; returns the new ed25519 host public key. */
