@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { headerValue, normalizePeer } from "../../world/receiver/record";
+import { headerField, headerValue, normalizePeer } from "../../world/receiver/record";
 import { buildWorld, readWorld, writeWorld } from "../../world/state";
 
 const inputs = {
@@ -59,6 +59,9 @@ test("receiver helpers: v4-mapped peers and header values", () => {
   const raw = Buffer.from("From: a@b.test\r\nSubject: hello\r\n  world\r\n\r\nSubject: body\r\n");
   assert.equal(headerValue(raw, "subject"), "hello world");
   assert.equal(headerValue(raw, "Message-ID"), null);
+  const block = "Received-SPF: pass x\r\nAuthentication-Results: mx;\r\n dkim=pass;\r\n spf=pass\r\nX: y\r\n";
+  assert.equal(headerField(block, "authentication-results"), "Authentication-Results: mx;\r\n dkim=pass;\r\n spf=pass");
+  assert.equal(headerField(block, "Nope"), "");
 });
 
 test("the world CLI refuses to run without root", () => {

@@ -237,6 +237,7 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
     assert.deepEqual(m1.auth.dkim, [{ result: "pass", domain, selector: "sel" }]);
     assert.deepEqual(m1.auth.dmarc, { result: "pass", policy: "reject" });
     assert.match(m1.auth.header, /^Authentication-Results: mx\.gmail\.test;/);
+    for (const k of ["dkim=pass", "spf=pass", "dmarc=pass"]) assert.ok(m1.auth.header.includes(k), m1.auth.header);
     const eml = fs.readFileSync(m1.emlPath, "utf8");
     assert.ok(eml.startsWith("Authentication-Results:") || eml.includes("\r\nAuthentication-Results:"));
     assert.match(eml, /DKIM-Signature:/);
@@ -248,6 +249,7 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
     assert.equal(m2.auth.spf.result, "fail");
     assert.deepEqual(m2.auth.dkim, []);
     assert.equal(m2.auth.dmarc.result, "fail");
+    assert.match(m2.auth.header, /spf=fail/);
 
     for (const r of recs) await removeRecord(r);
     cleanup.length = 0;

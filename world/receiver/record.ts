@@ -30,3 +30,13 @@ export function headerValue(raw: Buffer, name: string): string | null {
   const re = new RegExp(`^${name}:[ \\t]*(.*)$`, "im");
   return re.exec(unfolded)?.[1]?.trim() ?? null;
 }
+
+/** A whole (folded) header field from a header block, without its final line break. */
+export function headerField(block: string, name: string): string {
+  const lines = block.split(/\r?\n/);
+  const i = lines.findIndex((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  if (i < 0) return "";
+  let j = i + 1;
+  while (j < lines.length && /^[ \t]/.test(lines[j] ?? "")) j++;
+  return lines.slice(i, j).join("\r\n");
+}

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { authenticate } from "mailauth";
 import { SMTPServer, SMTPServerSession } from "smtp-server";
-import { headerValue, InboxRecord, normalizePeer } from "./record";
+import { headerField, headerValue, InboxRecord, normalizePeer } from "./record";
 
 export interface ReceiverConfig {
   key: string;
@@ -37,7 +37,7 @@ async function handle(raw: Buffer, s: SMTPServerSession): Promise<string> {
   const peer = normalizePeer(s.remoteAddress);
   const sender = s.envelope.mailFrom ? s.envelope.mailFrom.address : "";
   const res = await authenticate(raw, { ip: peer.ip, helo: s.hostNameAppearsAs, sender, mta: cfg.mta, resolver });
-  const arHeader = (/^Authentication-Results:[\s\S]*?(?=\r?\n\S|$)/m.exec(res.headers)?.[0] ?? "").trim();
+  const arHeader = headerField(res.headers, "Authentication-Results");
   const id = `${Date.now()}-${randomBytes(4).toString("hex")}`;
   const headersBlock = res.headers.replace(/\r?\n/g, "\r\n");
   writeAtomic(path.join(cfg.inbox, `${id}.eml`), Buffer.concat([Buffer.from(headersBlock), raw]));
