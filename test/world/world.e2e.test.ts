@@ -1,6 +1,6 @@
 // End-to-end test of the local world. Needs root; see root-gate.ts.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
 import * as fs from "node:fs";
@@ -290,5 +290,19 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
       .filter((l) => !l.startsWith("Z") && /knotd|pebble|tinyproxy|systemd-nspawn|receiver\/server\.ts|vps-run\.sh/.test(l));
     assert.deepEqual(ps, []);
     assert.equal(cli("down").status, 0);
+  });
+
+  test("down cleans up after an up that was killed half-way", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "world/cli.ts", "up", "--os", OS], { cwd: REPO, stdio: "ignore" });
+    // Kill it once the container is starting: daemons, netns and the overlay exist, world.json does not.
+    const pidfile = path.join(REPO, ".local/world/pids/vps");
+    const end = Date.now() + 120_000;
+    while (!fs.existsSync(pidfile) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    assert.ok(fs.existsSync(pidfile), "up never reached the vps boot");
+    assert.notDeepEqual((await leftovers()).netns, []);
+    assert.equal(cli("down").status, 0);
+    assert.deepEqual(await leftovers(), { netns: [], links: [], mounts: [], pids: [] });
   });
 });
