@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   ownerOf, parseZoneLine, rdataOf, reverseName, reverseZone, setArgs, txtRdata, txtStrings, unsetArgs, zoneFile,
 } from "../../world/dns-records";
+import { initialZones, knotConf } from "../../world/knot";
 
 test("TXT: quoted strings stay separate strings", () => {
   assert.equal(txtRdata('"abc" "def"'), '"abc" "def"');
@@ -73,4 +74,14 @@ test("zone files carry SOA verbatim and records in knot syntax", () => {
     { name: "acme.test", type: "A", content: "10.78.0.14", ttl: 300 },
   ]);
   assert.equal(z, "$ORIGIN acme.test.\nacme.test. 3600 SOA ns.world.test. h.world.test. 1 2 3 4 5\nacme.test. 300 A 10.78.0.14\n");
+});
+
+test("initial zones: example.test is bare, the vps PTRs carry the host name", () => {
+  const z = initialZones("mx.custom.test");
+  assert.deepEqual(z["example.test"]?.map((r) => r.type), ["SOA", "NS"]);
+  const ptr = (ip: string) => z[reverseZone(ip)]?.find((r) => r.name === reverseName(ip))?.content;
+  assert.equal(ptr("10.78.0.10"), "mx.custom.test");
+  assert.equal(ptr("2001:db8:78::10"), "mx.custom.test");
+  assert.ok(z["gmail.test"]?.some((r) => r.type === "MX" && r.content === "mx.gmail.test"));
+  assert.match(knotConf("/d"), /listen: \[ 10\.78\.0\.53@53, 2001:db8:78::53@53 \]/);
 });

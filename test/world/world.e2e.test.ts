@@ -102,6 +102,12 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
     assert.equal(osr.stdout, `${CODENAME[OS]}\nmail.example.test\n`);
   });
 
+  test("the vps prefers IPv6 for world hosts (global-scope prefix, not ULA)", async () => {
+    const r = await vpsExec("getent ahosts mx.gmail.test | head -1");
+    assert.match(r.stdout, /^2001:db8:78::25\s/);
+    assert.match((await vpsExec("getent hosts 2001:db8:78::10")).stdout, /mail\.example\.test/);
+  });
+
   test("ssh accepts the world key only", async () => {
     assert.equal((await vpsExec("id -u")).stdout.trim(), "0");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msw-otherkey-"));
