@@ -1,0 +1,141 @@
+// .local/world.json: the contract between the world and the tools that use it.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ACME_DIR, ACME_DIRECTORY, HOST, HostAddr, INBOX_DIR, OsName, PARTIES, PROXY_URL, WORLD_FILE, ZONES } from "./config";
+
+type PartyAddr = HostAddr & { netns: string };
+
+export interface World {
+  version: 1;
+  os: OsName;
+  hosts: { host: HostAddr; vps: PartyAddr; dns: PartyAddr; acme: PartyAddr; gmail: PartyAddr };
+  vps: {
+    hostname: string;
+    sshUser: string;
+    sshPort: number;
+    sshPrivateKeyPath: string;
+    sshHostKey: string;
+  };
+  dns: { server: string; zones: string[]; controlSocket: string };
+  acme: { directory: string; issuingRootPath: string; serverCaPath: string; intermediatePath?: string };
+  receiver: { domain: string; mx: string; inboxPath: string };
+  proxy: { url: string };
+  startedAt?: string;
+}
+
+export interface WorldInputs {
+  os: OsName;
+  hostname: string;
+  sshPrivateKeyPath: string;
+  sshHostKey: string;
+  controlSocket: string;
+  serverCaPath: string;
+}
+
+/** The world description for given inputs (pure). */
+export function buildWorld(i: WorldInputs): World {
+  return {
+    version: 1,
+    os: i.os,
+    hosts: { host: { ...HOST }, vps: { ...PARTIES.vps }, dns: { ...PARTIES.dns }, acme: { ...PARTIES.acme }, gmail: { ...PARTIES.gmail } },
+    vps: {
+      hostname: i.hostname,
+      sshUser: "root",
+      sshPort: 22,
+      sshPrivateKeyPath: i.sshPrivateKeyPath,
+      sshHostKey: i.sshHostKey,
+    },
+    dns: { server: PARTIES.dns.ipv4, zones: [...ZONES], controlSocket: i.controlSocket },
+    acme: {
+      directory: ACME_DIRECTORY,
+      issuingRootPath: path.join(ACME_DIR, "pebble-root.pem"),
+      intermediatePath: path.join(ACME_DIR, "pebble-intermediate.pem"),
+      serverCaPath: i.serverCaPath,
+    },
+    receiver: { domain: "gmail.test", mx: "mx.gmail.test", inboxPath: INBOX_DIR },
+    proxy: { url: PROXY_URL },
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/** Writes the file atomically (tmp + rename) so readers never see half of it. */
+export function writeWorld(w: World, file = WORLD_FILE): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(w, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+export function readWorld(file = WORLD_FILE): World {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`the local world is not up (no ${file}); run: sudo npm run world -- up`);
+  }
+  const w = JSON.parse(text) as World;
+  if (w.version !== 1) throw new Error(`${file}: unsupported world version ${String(w.version)}`);
+  return w;
+}
+
+/** ssh arguments for the vps: world key only, host key pinned through a known_hosts file. */
+export function sshArgs(w: World, knownHosts: string): string[] {
+  return [
+    "-F", "/dev/null",
+    "-i", w.vps.sshPrivateKeyPath,
+    "-p", String(w.vps.sshPort),
+    "-o", "IdentitiesOnly=yes",
+    "-o", "BatchMode=yes",
+    "-o", "StrictHostKeyChecking=yes",
+    "-o", `UserKnownHostsFile=${knownHosts}`,
+    "-o", "GlobalKnownHostsFile=/dev/null",
+    "-o", "HostKeyAlias=msw-vps",
+    "-o", "HostKeyAlgorithms=ssh-ed25519",
+    "-o", "ConnectTimeout=5",
+    "-o", "LogLevel=ERROR",
+    `${w.vps.sshUser}@${w.hosts.vps.ipv4}`,
+  ];
+}
+
+/** Runs a shell command on the vps over ssh (system client, pinned host key). */
+export function vpsExec(
+  cmd: string,
+  opts: { stdin?: string; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return sshExec(readWorld(), cmd, opts);
+}
+
+/** vpsExec for a given world description (used while the world is coming up). */
+export async function sshExec(
+  w: World,
+  cmd: string,
+  opts: { stdin?: string; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msw-ssh-"));
+  const kh = path.join(dir, "known_hosts");
+  fs.writeFileSync(kh, `msw-vps ${w.vps.sshHostKey}\n`);
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn("ssh", [...sshArgs(w, kh), "--", cmd], { stdio: ["pipe", "pipe", "pipe"] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on("data", (b: Buffer) => out.push(b));
+      child.stderr.on("data", (b: Buffer) => err.push(b));
+      const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;
+      child.on("close", (code, signal) => {
+        if (timer) clearTimeout(timer);
+        resolve({
+          code: code ?? (signal ? 128 + 9 : 255),
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(err).toString(),
+        });
+      });
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(opts.stdin ?? "");
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
