@@ -2,7 +2,7 @@
 // server with Cloudflare's record semantics: remote.Command over SSH, cloudflare.DnsRecord into DNS.
 // Keys and random values come from the mock engine itself (runner/mock-engine.ts).
 import type { Applier, Registration, StateEntry } from "./mock-engine";
-import { unwrapSecrets } from "./mock-engine";
+import { isSecretWire, unwrapSecrets } from "./mock-engine";
 import { sshExec, SshConnection } from "./ssh-exec";
 
 /** A DNS record as the Cloudflare resource describes it; `zone` is the zone name. */
@@ -37,7 +37,7 @@ export function redact(text: string, secrets: string[]): string {
 
 /** Plain strings that the engine holds as secrets anywhere in `v`. */
 export function secretStrings(v: unknown, inSecret = false, out: string[] = []): string[] {
-  if (typeof v === "object" && v !== null && "4dabf18193072939515e22adb298388d" in v) return secretStrings((v as { value: unknown }).value, true, out);
+  if (isSecretWire(v)) return secretStrings(v.value, true, out);
   if (typeof v === "string") {
     if (inSecret) out.push(v, ...v.split("\n").filter((l) => l.length >= 16));
   } else if (Array.isArray(v)) v.forEach((x) => secretStrings(x, inSecret, out));
