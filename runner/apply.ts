@@ -60,7 +60,10 @@ async function runCommand(name: string, inputs: Inputs, text: string, log: Apply
     throw new CommandFailed(`${name}: environment is not supported here (stock sshd refuses unknown variables)`);
   }
   log.remoteCommands.push(`${what} ${name}`);
+  const started = Date.now();
+  process.stderr.write(`  ${what.padEnd(7)} ${name} ...\n`);
   const result = await sshExec(c, text, typeof plain.stdin === "string" ? plain.stdin : "");
+  process.stderr.write(`  ${what.padEnd(7)} ${name}: exit ${result.code} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   if (result.code !== 0) {
     const output = `${result.stdout}${result.stderr}`;
     // The provider's own format: the command text, then the combined output.

@@ -38,6 +38,16 @@ function writePrivate(file: string, data: unknown): void {
   renameSync(tmp, file);
 }
 
+/** An export with every Output inside it resolved (secrets as plain values: outputs.json is local-only). */
+async function plain(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return plain(await (value as unknown as { promise(): Promise<unknown> }).promise());
+  if (Array.isArray(value)) return Promise.all(value.map(plain));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await plain(v)])));
+  }
+  return value;
+}
+
 export async function deploy(options: DeployOptions = {}): Promise<DeployReport> {
   const stackFile = options.stackFile ?? join(ROOT, "Pulumi.local.yaml");
   const stateFile = options.stateFile ?? join(LOCAL, "state.json");
@@ -52,13 +62,34 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   const errors: unknown[] = [];
   const onRejection = (e: unknown) => errors.push(e);
   process.on("unhandledRejection", onRejection);
+  // A failed resource leaves its dependents' outputs pending forever: stop waiting at the first
+  // failure (and keep the event loop alive meanwhile, or node would exit mid-deploy).
+  let failed!: (e: unknown) => void;
+  const failure = new Promise<never>((_, reject) => { failed = reject; });
+  failure.catch(() => undefined);
+  const keepAlive = setInterval(() => undefined, 1000);
+  // A record that is already there exactly as planned is adopted (a run that died before saving its
+  // state must converge on the next one).
+  const dns = {
+    addRecord: (r: Parameters<typeof worldDns.addRecord>[0]) =>
+      worldDns.addRecord(r).catch((e: Error) => { if (!/already exists/.test(e.message)) throw e; }),
+    removeRecord: worldDns.removeRecord,
+  };
+  const applier = providerApplier(dns, log);
 
   const engine = new MockEngine({
     stack: "local",
     config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
     secretKeys: ["mailstack:sshPrivateKey", "cloudflare:apiToken"],
     state,
-    apply: providerApplier(worldDns, log),
+    apply: async (reg, prev) => {
+      try {
+        return await applier(reg, prev);
+      } catch (e) {
+        failed(e);
+        throw e;
+      }
+    },
     // In the world a zone's id is its name.
     invoke: (token, inputs) => token === "cloudflare:index/getZone:getZone"
       ? { id: String((inputs.filter as { name: string }).name), zoneId: String((inputs.filter as { name: string }).name) }
@@ -68,15 +99,15 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   try {
     await engine.start();
     const program: Record<string, unknown> = await import("../index.js");
-    await engine.settle();
-    for (const [key, value] of Object.entries(program)) {
-      outputs[key] = pulumi.Output.isInstance(value) ? await (value as unknown as { promise(): Promise<unknown> }).promise() : value;
-    }
-    outputs = JSON.parse(JSON.stringify(outputs, (_k, v) => (pulumi.Output.isInstance(v) ? undefined : v)));
+    const resolved = (async () => {
+      await engine.settle();
+      for (const [key, value] of Object.entries(program)) outputs[key] = await plain(value);
+    })();
+    await Promise.race([resolved, failure]);
   } catch (e) {
-    errors.push(e);
+    if (!errors.includes(e)) errors.push(e);
   }
-  await engine.settle().catch((e) => errors.push(e));
+  clearInterval(keepAlive);
 
   // Resources in the previous state that this run did not declare: removed, newest first.
   const declared = new Set(engine.registrations.map((r) => `${r.type}::${r.name}`));
@@ -86,7 +117,7 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
       if (declared.has(key)) continue;
       const [type, name] = key.split("::");
       try {
-        await removeResource(type, name, previous[key], worldDns, log);
+        await removeResource(type, name, previous[key], dns, log);
         delete state[key];
         changes[name] = "delete";
       } catch (e) {

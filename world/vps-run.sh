@@ -15,7 +15,8 @@ stop() {
 trap stop TERM INT
 
 while :; do
-  systemd-nspawn -D "$root" -b -M msw-vps --register=no --keep-unit \
+  # CAP_NET_ADMIN, as a real VPS's root has it: the vps manages its own netns (firewall, sysctls).
+  systemd-nspawn -D "$root" -b -M msw-vps --register=no --keep-unit --capability=CAP_NET_ADMIN \
     --network-namespace-path="/run/netns/$netns" --resolv-conf=off --timezone=off </dev/null &
   child=$!
   echo "$child" >"$pidfile"
