@@ -50,7 +50,7 @@ export function checkSpf(value: string): SpfReport {
       case "a":
       case "mx":
         if (arg !== undefined && !DOMAIN.test(arg)) fail("not a domain");
-        if (cidr !== undefined && !/^\/\d+(\/\/\d+)?$/.test(cidr)) fail("bad prefix length");
+        if (cidr !== undefined && !/^(?=\/)(\/\d+)?(\/\/\d+)?$/.test(cidr)) fail("bad prefix length");
         break;
       case "ptr":
         if (arg !== undefined && !DOMAIN.test(arg)) fail("not a domain");
