@@ -65,17 +65,24 @@ export async function runStackPolicy(policy: StackValidationPolicy, resources: F
   return messages;
 }
 
-/** Every violation of every rule of the pack over a stack, as `<policy>: <message>`. */
-export async function runAllPolicies(resources: FakeResource[]): Promise<string[]> {
-  const out: string[] = [];
+export interface Violation {
+  policy: string;
+  level: string;
+  message: string;
+}
+
+/** Every violation of every rule of the pack over a stack. */
+export async function runAllPolicies(resources: FakeResource[]): Promise<Violation[]> {
+  const out: Violation[] = [];
   for (const policy of policies) {
+    const found = (messages: string[]) => out.push(...messages.map((message) => ({ policy: policy.name, level: policy.enforcementLevel ?? "advisory", message })));
     if ("validateStack" in policy) {
-      out.push(...(await runStackPolicy(policy, resources)).map((m) => `${policy.name}: ${m}`));
+      found(await runStackPolicy(policy, resources));
       continue;
     }
     for (const r of resources) {
       const messages = await runResourcePolicy(policy, r);
-      if (messages !== NOT_APPLICABLE) out.push(...messages.map((m) => `${policy.name}: ${m}`));
+      if (messages !== NOT_APPLICABLE) found(messages);
     }
   }
   return out;

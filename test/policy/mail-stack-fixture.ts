@@ -22,5 +22,6 @@ export function withRecord(name: string, change: (r: FakeResource) => FakeResour
   const i = stack.findIndex((r) => r.name === name);
   if (i < 0) throw new Error(`no ${name} in the fixture`);
   const changed = change(structuredClone(stack[i]));
-  return changed ? stack.toSpliced(i, 1, changed) : stack.toSpliced(i, 1);
+  stack.splice(i, 1, ...(changed ? [changed] : []));
+  return stack;
 }
