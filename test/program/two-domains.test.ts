@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { unwrapSecrets } from "../../runner/mock-engine";
-import { asPolicyResources } from "../policy/program.test";
+import { asPolicyResources } from "../policy/policy-resources";
 import { runAllPolicies } from "../policy/fake-args";
 import { runProgram, valueOf } from "../support/run-program";
 import { stackFileConfig } from "../support/stack-config";
