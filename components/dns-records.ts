@@ -28,11 +28,13 @@ export class DnsRecords extends pulumi.ComponentResource {
     const invokeOpts = { parent: this, provider: args.provider };
     this.records = pulumi.all(args.dkimValues).apply((dkim: DkimValues) => planDnsRecords(args.config, dkim));
 
-    // Which records exist depends on config only; the DKIM values fill in contents. So the resource
-    // list comes from a plan with placeholder DKIM values, and each resource reads its fields back
-    // from the real plan by key.
-    const placeholders = Object.fromEntries(args.config.domains.map((d) => [d.name, "v=DKIM1; k=rsa; p="]));
-    const shape = planDnsRecords(args.config, placeholders);
+    // Which records exist depends on config only; the DKIM values fill in some contents. So the
+    // resource list comes from plans with placeholder DKIM values: a content that differs between
+    // two placeholders depends on a key and is read back from the real plan; the rest is known now
+    // (so even the first preview shows it).
+    const withPlaceholder = (p: string) => planDnsRecords(args.config, Object.fromEntries(args.config.domains.map((d) => [d.name, p])));
+    const shape = withPlaceholder("v=DKIM1; k=rsa; p=A");
+    const other = new Map(withPlaceholder("v=DKIM1; k=rsa; p=B").map((r) => [r.key, r.content]));
     const zoneIds = new Map<string, pulumi.Output<string>>();
     for (const zone of [...new Set(shape.map((r) => r.zone))].sort()) {
       zoneIds.set(zone, cloudflare.getZoneOutput({ filter: { name: zone } }, invokeOpts).id);
@@ -47,7 +49,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         zoneId: zoneIds.get(planned.zone)!,
         name: planned.name,
         type: planned.type,
-        content: field("content"),
+        content: other.get(planned.key) === planned.content ? planned.content : field("content"),
         ttl: planned.ttl,
         priority: planned.priority,
         proxied: planned.proxied,

@@ -67,10 +67,13 @@ export class MailHost extends pulumi.ComponentResource {
     };
     // Secrets go by stdin only; no `environment` (stock sshd refuses unknown variables) and no
     // previous output in the environment for the same reason.
-    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[]) =>
-      new command.remote.Command(`${name}-${id}`, { connection, addPreviousOutputInEnv: false, ...args }, {
+    const stepInputs: pulumi.Input<unknown>[] = [];
+    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[]) => {
+      stepInputs.push(pulumi.all([args.create, args.stdin ?? "", args.delete ?? ""]));
+      return new command.remote.Command(`${name}-${id}`, { connection, addPreviousOutputInEnv: false, ...args }, {
         parent: this, dependsOn, deleteBeforeReplace: true,
       });
+    };
 
     const preflight = step("preflight", { create: preflightCommand(plan) }, []);
     const facts = preflight.stdout.apply(parsePreflight);
@@ -94,7 +97,6 @@ export class MailHost extends pulumi.ComponentResource {
     });
 
     // Verification re-runs whenever any step's inputs changed: its trigger is a digest of them all.
-    const stepInputs = [preflight, base, tls, chasquid, ...domainSteps].map((c) => pulumi.all([c.create, c.stdin]));
     const digest = pulumi.all(stepInputs).apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex"));
     const verify = step("verify", {
       create: verifyCommand(plan),

@@ -45,21 +45,21 @@ import smtplib, ssl, sys
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE   # the certificate itself is checked above
-def login(user, password):
+def login(user, secret):
     with smtplib.SMTP("127.0.0.1", 587, timeout=20) as s:
         s.starttls(context=ctx)
         try:
-            s.login(user, password)
+            s.login(user, secret)
             return True
         except smtplib.SMTPAuthenticationError:
             return False
 first = None
 for line in sys.stdin:
-    user, _, password = line.rstrip("\n").partition(" ")
+    user, _, secret = line.rstrip("\n").partition(" ")
     if not user:
         continue
     first = first or user
-    print(("ok   login " if login(user, password) else "FAIL login refused for ") + user)
+    print(("ok   login " if login(user, secret) else "FAIL login refused for ") + user)
 if first:
     print("ok   wrong password refused" if not login(first, "mailstack-wrong-password") else "FAIL wrong password accepted for " + first)
 ' 2>&1) || logins="FAIL login check crashed: $logins"

@@ -6,16 +6,26 @@ import { stackFileConfig } from "../support/stack-config";
 import { runAllPolicies } from "./fake-args";
 import { asPolicyResources } from "./policy-resources";
 
-const prod = () => runProgram(stackFileConfig("Pulumi.prod.yaml"));
+const unpinnedProd = () => runProgram(stackFileConfig("Pulumi.prod.yaml"));
+/** The prod example with the host key pinned: no advisory left, so any violation is the injected one. */
+const prod = () => {
+  const config = stackFileConfig("Pulumi.prod.yaml") as { "mailstack:hosts": Record<string, unknown>[] };
+  config["mailstack:hosts"][0].sshHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LW5vdC1hLXJlYWwtaG9zdC1rZXk";
+  return runProgram(config);
+};
 
 test("the prod example stack has no mandatory violation; advisories, if any, are only unpinned SSH host keys", async () => {
-  const { engine } = await prod();
+  const { engine } = await unpinnedProd();
   const resources = asPolicyResources(engine.registrations);
   assert.ok(resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord").length >= 7);
   const violations = await runAllPolicies(resources);
   assert.deepEqual(violations.filter((v) => v.level === "mandatory"), []);
   // Pulumi.prod.yaml sets no sshHostKey: once the program connects over SSH, the advisory rule warns.
   assert.deepEqual(violations.filter((v) => v.policy !== "ssh-host-key-pinned"), []);
+  assert.equal(violations.length, engine.ofType("command:remote:Command").length, "one advisory per unpinned SSH command");
+  assert.ok(violations.length >= 6);
+  const pinned = await prod();
+  assert.deepEqual(await runAllPolicies(asPolicyResources(pinned.engine.registrations)), []);
 });
 
 test("a broken SPF in the recorded program is caught", async () => {
