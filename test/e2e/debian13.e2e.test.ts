@@ -1,0 +1,3 @@
+import { localDeploySuite } from "./local-suite";
+
+localDeploySuite("debian13");

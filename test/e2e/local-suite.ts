@@ -1,0 +1,165 @@
+// The end-to-end proof on a fresh local world: the real program, deployed from a bare vps, sends
+// signed, encrypted, authenticated mail, forwards inbound mail, and converges without changes.
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { connect as tlsConnect } from "node:tls";
+import { parse, stringify } from "yaml";
+import { txtStrings } from "../../plans/txt";
+import { listRecords } from "../../world/dns";
+import { waitForMessage } from "../../world/inbox";
+import { readWorld } from "../../world/state";
+import { rootGate } from "../world/root-gate";
+import { ROOT } from "../support/stack-config";
+import {
+  acmeRoot, deploy, inbound, LOCAL, onVps, outputs, sleep, SmtpDialogue, submission, vpsFingerprint, world,
+} from "./support";
+
+const USER = "i@example.test";
+
+/** Serial number of the certificate the vps serves on 465. */
+function servedSerial(): Promise<string> {
+  const w = readWorld();
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: w.hosts.vps.ipv4, port: 465, servername: w.vps.hostname, ca: [acmeRoot(w)] }, () => {
+      resolve(s.getPeerCertificate().serialNumber);
+      s.end();
+    });
+    s.on("error", reject);
+  });
+}
+
+async function sendAndReceive(from: string, to: string, subject: string) {
+  const info = await submission(587, from, outputs().smtpPasswords[from]).sendMail({ from, to, subject, text: `${subject}\n` });
+  return waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
+}
+
+export function localDeploySuite(os: "debian13" | "debian12"): void {
+  const gate = rootGate(`the local deploy on ${os}`);
+  describe(`npm run local on ${os}`, { skip: gate.skip }, () => {
+    before(() => {
+      if (gate.failInCi) throw new Error(gate.failInCi);
+      world("down");
+      for (const f of ["state.json", "outputs.json", "deploy-report.json", "inbox"]) rmSync(join(LOCAL, f), { recursive: true, force: true });
+      world("up", "--os", os);
+    });
+    after(() => { if (!gate.failInCi) world("down"); });
+
+    test("1. a cold deploy converges a bare vps", () => {
+      const report = deploy();
+      assert.ok(report.ok, `deploy failed:\n${report.output}`);
+      assert.equal(report.remoteCommands.length, 6, report.remoteCommands.join("\n"));
+      const host = outputs().hosts["mail.example.test"];
+      assert.equal(host.facts.dkim, os === "debian13" ? "native" : "hook");
+      assert.match(host.verification, /verified$/);
+      console.log(`cold deploy on ${os}: ${(report.durationMs / 1000).toFixed(1)} s`);
+    });
+
+    test("2. the world DNS serves exactly the planned records", async () => {
+      const norm = (r: { name: string; type: string; content: string; priority?: number }) =>
+        `${r.type} ${r.name} ${r.priority ?? ""} ${r.type === "TXT" ? txtStrings(r.content).join("") : r.content.replace(/\.$/, "")}`;
+      const served = (await listRecords("example.test")).filter((r) => r.type !== "NS").map(norm).sort();
+      const planned = outputs().records.filter((r) => r.zone === "example.test").map(norm).sort();
+      assert.deepEqual(served, planned);
+      assert.equal(planned.length, 7);
+    });
+
+    test("3. every user logs in on 587 after STARTTLS and on 465, certificate from pebble; wrong password and AUTH before TLS refused", async () => {
+      const { smtpPasswords } = outputs();
+      assert.deepEqual(Object.keys(smtpPasswords).sort(), ["alice@example.test", "i@example.test"]);
+      for (const [user, password] of Object.entries(smtpPasswords)) {
+        for (const port of [587, 465] as const) assert.equal(await submission(port, user, password).verify(), true);
+      }
+      await assert.rejects(submission(587, USER, "wrong-password-123").verify(), /Invalid login|535|authentication/i);
+      const { dialogue, greeting } = await SmtpDialogue.open(readWorld().hosts.vps.ipv4, 587);
+      assert.match(greeting, /^220 mail\.example\.test/);
+      const ehlo = await dialogue.send("EHLO tester.world.test");
+      assert.doesNotMatch(ehlo, /AUTH/, "AUTH offered before STARTTLS");
+      assert.match(await dialogue.send(`AUTH PLAIN ${Buffer.from(`\0${USER}\0x`).toString("base64")}`), /^5\d\d/);
+      dialogue.close();
+    });
+
+    test("4. a message to gmail.test arrives over TLS from the vps's IPv6, passing SPF, DKIM and DMARC", async () => {
+      const msg = await sendAndReceive(USER, "someone@gmail.test", "e2e outbound");
+      const w = readWorld();
+      assert.equal(msg.tls.secure, true);
+      assert.deepEqual(msg.peer, { ip: w.hosts.vps.ipv6, family: "ipv6" });
+      assert.equal(msg.helo, "mail.example.test");
+      assert.equal(msg.auth.spf.result, "pass");
+      assert.ok(msg.auth.dkim.some((d) => d.result === "pass" && d.domain === "example.test" && d.selector === "mailstack"),
+        JSON.stringify(msg.auth.dkim));
+      assert.equal(msg.auth.dmarc.result, "pass");
+    });
+
+    test("5. mail to a user and to any address of the domain is forwarded to the gmail.test address", async () => {
+      for (const to of ["i@example.test", "anything-at-all@example.test"]) {
+        const info = await inbound().sendMail({ from: "friend@world.test", to, subject: `e2e inbound ${to}`, text: "hi\n" });
+        const msg = await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
+        assert.deepEqual(msg.envelope.rcptTo, ["me@gmail.test"]);
+        assert.equal(msg.tls.secure, true);
+        assert.match(msg.envelope.mailFrom, /@example\.test$/, "forwarded with the sender rewritten to our domain (SRS-style)");
+      }
+    });
+
+    test("6. the vps is not an open relay", async () => {
+      const { dialogue } = await SmtpDialogue.open(readWorld().hosts.vps.ipv4, 25);
+      await dialogue.send("EHLO stranger.world.test");
+      assert.match(await dialogue.send("MAIL FROM:<spammer@world.test>"), /^250/);
+      assert.match(await dialogue.send("RCPT TO:<victim@gmail.test>"), /^5\d\d/);
+      dialogue.close();
+    });
+
+    test("7. a second deploy changes nothing on the vps, and mail still flows", async () => {
+      const before = await vpsFingerprint();
+      const stateBefore = readFileSync(join(LOCAL, "state.json"), "utf8");
+      const report = deploy();
+      assert.ok(report.ok, report.output);
+      assert.deepEqual(report.remoteCommands, []);
+      assert.deepEqual(report.dnsChanges, []);
+      assert.deepEqual(Object.entries(report.changes).filter(([, c]) => c !== "same"), []);
+      assert.equal(readFileSync(join(LOCAL, "state.json"), "utf8"), stateBefore, "resource inputs or outputs changed");
+      assert.deepEqual(await vpsFingerprint(), before);
+      await sendAndReceive(USER, "again@gmail.test", "e2e after no-op");
+    });
+
+    test("8. a user added to the config can send within chasquid's reload interval, without a restart", async () => {
+      const pid = (await vpsFingerprint()).chasquidPid;
+      const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
+      stack.config["mailstack:domains"][0].users.push("bob");
+      const file = join(LOCAL, "Pulumi.local-bob.yaml");
+      writeFileSync(file, stringify(stack));
+      const report = deploy(file);
+      assert.ok(report.ok, report.output);
+      assert.deepEqual(report.remoteCommands.sort(), ["replace host-mail.example.test-verify", "update host-mail.example.test-domain-example.test"]);
+      const password = outputs().smtpPasswords["bob@example.test"];
+      const started = Date.now();
+      let ok = false;
+      while (!ok && Date.now() - started < 45_000) {
+        ok = await submission(587, "bob@example.test", password).verify().catch(() => false);
+        if (!ok) await sleep(2000);
+      }
+      assert.ok(ok, "bob could not log in within 45 s");
+      console.log(`new user could log in after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      assert.equal((await vpsFingerprint()).chasquidPid, pid, "chasquid was restarted");
+      await sendAndReceive("bob@example.test", "bob-friend@gmail.test", "e2e from bob");
+    });
+
+    test("9. a forced renewal makes chasquid serve the new certificate with no manual step", async () => {
+      const before = await servedSerial();
+      await onVps("certbot renew --force-renewal --no-random-sleep-on-renew --quiet");
+      let after = before;
+      for (let i = 0; i < 30 && after === before; i++) {
+        await sleep(500);
+        after = await servedSerial().catch(() => before);
+      }
+      assert.notEqual(after, before, "chasquid still serves the old certificate");
+    });
+
+    test("10. after a reboot chasquid is back and mail flows", async () => {
+      world("reboot");
+      assert.equal((await onVps("systemctl is-active chasquid || true")).trim(), "active");
+      await sendAndReceive(USER, "after-reboot@gmail.test", "e2e after reboot");
+    });
+  });
+}

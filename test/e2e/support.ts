@@ -1,0 +1,126 @@
+// Helpers for end-to-end tests in the local world: run the world CLI and deploys as separate
+// processes (as a person would), talk SMTP to the vps, read the receiver's inbox.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect as netConnect, Socket } from "node:net";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+import type { DeployReport } from "../../runner/deploy";
+import { readWorld, vpsExec, World } from "../../world/state";
+import { ROOT } from "../support/stack-config";
+
+export const LOCAL = join(ROOT, ".local");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+export function run(script: string, args: string[], timeoutMs = 10 * 60_000): { status: number; output: string } {
+  const r = spawnSync(TSX, [join(ROOT, script), ...args], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
+  return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
+}
+
+export function world(...args: string[]): string {
+  const r = run("world/cli.ts", args);
+  if (r.status !== 0) throw new Error(`world ${args.join(" ")} failed:\n${r.output}`);
+  return r.output;
+}
+
+/** One deploy (its own process, like `pulumi up`); returns its report. */
+export function deploy(stackFile?: string): DeployReport & { output: string } {
+  const r = run("runner/deploy-cli.ts", stackFile ? ["--stack-file", stackFile] : []);
+  const report = JSON.parse(readFileSync(join(LOCAL, "deploy-report.json"), "utf8")) as DeployReport;
+  return { ...report, output: r.output };
+}
+
+export interface LocalOutputs {
+  records: { zone: string; name: string; type: string; content: string; ttl: number; priority?: number }[];
+  smtp: { address: string; host: string; port: number; alternatePort: number; username: string }[];
+  smtpPasswords: Record<string, string>;
+  dkim: Record<string, { selector: string; recordName: string }>;
+  hosts: Record<string, { facts: { os: string; chasquid: string; dkim: string }; verification: string }>;
+}
+
+export const outputs = (): LocalOutputs => JSON.parse(readFileSync(join(LOCAL, "outputs.json"), "utf8")) as LocalOutputs;
+
+/** pebble's issuing root: what a client needs to verify the vps's certificate. */
+export const acmeRoot = (w: World = readWorld()) => readFileSync(w.acme.issuingRootPath, "utf8");
+
+export async function onVps(cmd: string): Promise<string> {
+  const r = await vpsExec(cmd, { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`vps: ${cmd}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+/** A submission transport for a user: 465 (implicit TLS) or 587 (STARTTLS required), certificate verified. */
+export function submission(port: 465 | 587, user: string, password: string, address?: string) {
+  const w = readWorld();
+  return nodemailer.createTransport({
+    host: address ?? w.hosts.vps.ipv4, port, secure: port === 465, requireTLS: port === 587,
+    auth: { user, pass: password },
+    tls: { ca: [acmeRoot(w)], servername: w.vps.hostname, minVersion: "TLSv1.2" },
+    connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
+  });
+}
+
+/** Plain SMTP to the vps's port 25 as another mail server would (STARTTLS when offered). */
+export function inbound() {
+  const w = readWorld();
+  return nodemailer.createTransport({
+    host: w.hosts.vps.ipv4, port: 25, secure: false, name: "mx.world.test",
+    tls: { ca: [acmeRoot(w)], servername: w.vps.hostname }, connectionTimeout: 15_000,
+  });
+}
+
+/** A line-by-line SMTP conversation: send a command, get the full (multi-line) reply. */
+export class SmtpDialogue {
+  private buffer = "";
+  private waiting: ((reply: string) => void) | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      this.buffer += chunk;
+      const m = /(?:^|\r\n)(\d{3}) [^\r\n]*\r\n$/.exec(this.buffer);
+      if (m && this.waiting) {
+        const reply = this.buffer;
+        this.buffer = "";
+        const done = this.waiting;
+        this.waiting = undefined;
+        done(reply);
+      }
+    });
+  }
+
+  static async open(host: string, port: number): Promise<{ dialogue: SmtpDialogue; greeting: string }> {
+    const socket = netConnect({ host, port });
+    const dialogue = new SmtpDialogue(socket);
+    const greeting = await dialogue.reply();
+    return { dialogue, greeting };
+  }
+
+  private reply(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no SMTP reply; got so far: ${this.buffer}`)), 20_000);
+      this.waiting = (r) => { clearTimeout(timer); resolve(r); };
+    });
+  }
+
+  send(line: string): Promise<string> {
+    const reply = this.reply();
+    this.socket.write(`${line}\r\n`);
+    return reply;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Checksums of every file mailstack writes on the vps, and chasquid's process id. */
+export async function vpsFingerprint(): Promise<{ files: string; chasquidPid: string }> {
+  const files = await onVps("find /etc/chasquid /etc/letsencrypt/live /etc/letsencrypt/renewal-hooks /etc/mailstack " +
+    "/etc/systemd/system/mailstack-firewall.service /etc/apt/apt.conf.d/20auto-upgrades -type f -print0 2>/dev/null " +
+    "| sort -z | xargs -0 sha256sum; stat -c '%n %a %U:%G' /etc/chasquid/domains/*/*");
+  const chasquidPid = (await onVps("systemctl show -p MainPID --value chasquid")).trim();
+  return { files, chasquidPid };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
