@@ -40,7 +40,7 @@ export interface MailHostArgs {
 
 /**
  * One VPS converged over SSH into a TLS-enabled, DKIM-signing chasquid: preflight → base OS →
- * certificate → chasquid config and DKIM → users and aliases per domain → verification. Each step is
+ * certificate → users and aliases per domain → chasquid config and DKIM → verification. Each step is
  * a script from remote/, idempotent, and re-runs only when its own inputs change.
  */
 export class MailHost extends pulumi.ComponentResource {
@@ -80,21 +80,22 @@ export class MailHost extends pulumi.ComponentResource {
     const base = step("base", { create: facts.apply((f) => baseCommand(plan, f)) }, [preflight]);
     const tls = step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, [base, ...(args.dnsReady ?? [])]);
 
-    const dkimKeys = pulumi.all(Object.fromEntries(args.domains.map((d) => [d.name, d.dkimPrivateKeyPem])));
-    const chasquid = step("chasquid", {
-      create: facts.apply((f) => chasquidCommand(plan, f)),
-      delete: chasquidDeleteCommand(plan),
-      stdin: pulumi.secret(dkimKeys.apply((keys) => chasquidStdin(plan, keys))),
-    }, [tls]);
-
+    // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
     const domainSteps = args.domains.map((d) => {
       const planned = plan.domains.find((x) => x.name === d.name)!;
       return step(`domain-${d.name}`, {
         create: domainCommand(plan, d.name),
         delete: domainDeleteCommand(plan, d.name),
         stdin: pulumi.secret(pulumi.output(d.usersFile).apply((users) => domainStdin(planned, users))),
-      }, [chasquid]);
+      }, [tls]);
     });
+
+    const dkimKeys = pulumi.all(Object.fromEntries(args.domains.map((d) => [d.name, d.dkimPrivateKeyPem])));
+    const chasquid = step("chasquid", {
+      create: facts.apply((f) => chasquidCommand(plan, f)),
+      delete: chasquidDeleteCommand(plan),
+      stdin: pulumi.secret(dkimKeys.apply((keys) => chasquidStdin(plan, keys))),
+    }, [tls, ...domainSteps]);
 
     // Verification re-runs whenever any step's inputs changed: its trigger is a digest of them all.
     const digest = pulumi.all(stepInputs).apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex"));
@@ -103,7 +104,7 @@ export class MailHost extends pulumi.ComponentResource {
       stdin: pulumi.secret(pulumi.output(args.logins).apply(verifyStdin)),
       triggers: [digest],
       logging: "stdout",
-    }, [chasquid, ...domainSteps]);
+    }, [chasquid]);
 
     this.facts = facts;
     this.verification = verify.stdout;

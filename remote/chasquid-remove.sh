@@ -11,5 +11,6 @@ for marker in "$etc"/domains/*/.mailstack; do
   rmdir "$etc/certs/$(basename "$dir")" 2>/dev/null || true
   removed=$((removed + 1))
 done
+rm -f "$etc/.mailstack-domains"
 if [ "$removed" -gt 0 ] && systemctl is-active --quiet chasquid; then systemctl restart chasquid || true; fi
 log "removed $removed domain folder(s); the queue in /var/lib/chasquid is kept"

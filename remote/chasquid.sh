@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Step 4: chasquid's configuration and DKIM keys, one folder per domain. Restarts chasquid only when
+# Step 5: chasquid's configuration and DKIM keys. Runs after the domain steps have written each
+# domain's folder, users and aliases, so a (re)start loads them all. Restarts chasquid only when
 # something it reads at start changed (config, native DKIM keys, the set of domains, or it is down).
 # Parameters: MS_DOMAINS (space-separated), MS_DKIM_MODE (native|hook).
 # Bundle (stdin, secret): chasquid.conf, dkim/<domain>/<selector>.pem (PKCS#8).
@@ -13,17 +14,12 @@ restart=()
 
 [ -n "$(install_file "$etc/chasquid.conf" 0644 root:root <"$bundle/chasquid.conf")" ] && restart+=(chasquid.conf)
 
+# chasquid loads domain folders at start only: a new or removed domain needs a restart.
+[ -n "$(printf '%s\n' "$MS_DOMAINS" | install_file "$etc/.mailstack-domains" 0644 root:root)" ] && restart+=("domains: $MS_DOMAINS")
+
 for domain in $MS_DOMAINS; do
   dir=$etc/domains/$domain
-  if [ ! -f "$dir/.mailstack" ]; then
-    mkdir -p "$dir"
-    touch "$dir/.mailstack"   # marks folders this stack owns (removal never touches others)
-    restart+=("new domain $domain")
-  fi
-  # chasquid up to 1.14 watches a users file only if it existed at start: create both before a restart.
-  for f in users aliases; do
-    [ -f "$dir/$f" ] || install_file "$dir/$f" 0640 chasquid:chasquid </dev/null >/dev/null
-  done
+  [ -f "$dir/.mailstack" ] || die "$dir is not set up (the domain step runs first)"
 
   key=$(find "$bundle/dkim/$domain" -name '*.pem' | head -n 1)
   [ -n "$key" ] || die "no DKIM key for $domain in the bundle"

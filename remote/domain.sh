@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Step 5 (per domain): the users and aliases files. chasquid re-reads both every 30 s: no restart.
+# Step 4 (per domain): the domain's folder with its users and aliases files. A running chasquid
+# re-reads both (every 30 s, or at once on SIGHUP from 1.12): no restart. A new domain is loaded by
+# the chasquid step's restart, which runs after this one.
 # Parameters: MS_DOMAIN. Bundle (stdin, secret): users, aliases.
 set -euo pipefail
 : "${MS_DOMAIN:?}"
 dir=/etc/chasquid/domains/$MS_DOMAIN
-[ -f "$dir/.mailstack" ] || die "$dir is not set up (the chasquid step runs first)"
+mkdir -p "$dir"
+touch "$dir/.mailstack"   # marks folders this stack owns (removal never touches others)
 bundle=$(mktemp -d)
 trap 'rm -rf "$bundle"' EXIT
 read_bundle "$bundle"

@@ -41,11 +41,11 @@ fi
 
 # Logins, over STARTTLS on 587 against this host (a wrong password must be refused too).
 logins=$(python3 -c '
-import smtplib, ssl, sys
+import smtplib, ssl, sys, time
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE   # the certificate itself is checked above
-def login(user, secret):
+def attempt(user, secret):
     with smtplib.SMTP("127.0.0.1", 587, timeout=20) as s:
         s.starttls(context=ctx)
         try:
@@ -53,6 +53,14 @@ def login(user, secret):
             return True
         except smtplib.SMTPAuthenticationError:
             return False
+def login(user, secret, patience=35):
+    # chasquid before 1.12 picks up a changed users file within its 30 s reload, not at once.
+    deadline = time.time() + patience
+    while not attempt(user, secret):
+        if time.time() > deadline:
+            return False
+        time.sleep(2)
+    return True
 first = None
 for line in sys.stdin:
     user, _, secret = line.rstrip("\n").partition(" ")
@@ -61,7 +69,7 @@ for line in sys.stdin:
     first = first or user
     print(("ok   login " if login(user, secret) else "FAIL login refused for ") + user)
 if first:
-    print("ok   wrong password refused" if not login(first, "mailstack-wrong-password") else "FAIL wrong password accepted for " + first)
+    print("ok   wrong password refused" if not login(first, "mailstack-wrong-password", patience=0) else "FAIL wrong password accepted for " + first)
 ' 2>&1) || logins="FAIL login check crashed: $logins"
 printf '%s\n' "$logins"
 while IFS= read -r line; do
