@@ -21,6 +21,12 @@ export interface DeployOptions {
   reportFile?: string;
 }
 
+interface SavedState {
+  /** `startedAt` of the world the resources live in. */
+  world: string | undefined;
+  resources: EngineState;
+}
+
 export interface DeployReport {
   ok: boolean;
   error?: string;
@@ -56,7 +62,11 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   const started = Date.now();
   const world = readWorld();
   const config = localStackConfig(stackFile, world);
-  const state: EngineState = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {};
+  // State describes one world: a world brought up anew has none of the resources (like a new VPS
+  // and a new zone), so its deploy starts from empty state.
+  const saved = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) as SavedState : undefined;
+  const state: EngineState = saved && saved.world === world.startedAt ? saved.resources : {};
+  if (saved && saved.world !== world.startedAt) console.error("deploy: the world was rebuilt since the last deploy; starting from empty state");
   const previous = { ...state };
   const log: ApplyLog = { remoteCommands: [], dnsChanges: [] };
   const errors: unknown[] = [];
@@ -128,7 +138,7 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   }
   process.off("unhandledRejection", onRejection);
 
-  writePrivate(stateFile, state);
+  writePrivate(stateFile, { world: world.startedAt, resources: state } satisfies SavedState);
   const secrets = [...secretStrings(Object.values(state).map((s) => s.outputs)), ...secretStrings(engine.registrations.map((r) => r.inputs))];
   const error = errors.length > 0 ? redact(errors.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"), secrets) : undefined;
   if (!error) writePrivate(outputsFile, outputs);

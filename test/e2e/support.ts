@@ -6,9 +6,11 @@ import { connect as netConnect, Socket } from "node:net";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import type { DeployReport } from "../../runner/deploy";
-import { readWorld, vpsExec, World } from "../../world/state";
+import { acmeRoot, submission } from "../../runner/local-mail";
+import { readWorld, vpsExec } from "../../world/state";
 import { ROOT } from "../support/stack-config";
 
+export { acmeRoot, submission };
 export const LOCAL = join(ROOT, ".local");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
@@ -40,8 +42,6 @@ export interface LocalOutputs {
 
 export const outputs = (): LocalOutputs => JSON.parse(readFileSync(join(LOCAL, "outputs.json"), "utf8")) as LocalOutputs;
 
-/** pebble's issuing root: what a client needs to verify the vps's certificate. */
-export const acmeRoot = (w: World = readWorld()) => readFileSync(w.acme.issuingRootPath, "utf8");
 
 export async function onVps(cmd: string): Promise<string> {
   const r = await vpsExec(cmd, { timeoutMs: 120_000 });
@@ -49,16 +49,6 @@ export async function onVps(cmd: string): Promise<string> {
   return r.stdout;
 }
 
-/** A submission transport for a user: 465 (implicit TLS) or 587 (STARTTLS required), certificate verified. */
-export function submission(port: 465 | 587, user: string, password: string, address?: string) {
-  const w = readWorld();
-  return nodemailer.createTransport({
-    host: address ?? w.hosts.vps.ipv4, port, secure: port === 465, requireTLS: port === 587,
-    auth: { user, pass: password },
-    tls: { ca: [acmeRoot(w)], servername: w.vps.hostname, minVersion: "TLSv1.2" },
-    connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
-  });
-}
 
 /** Plain SMTP to the vps's port 25 as another mail server would (STARTTLS when offered). */
 export function inbound() {
