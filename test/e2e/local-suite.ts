@@ -10,7 +10,7 @@ import { txtStrings } from "../../plans/txt";
 import { listRecords } from "../../world/dns";
 import { waitForMessage } from "../../world/inbox";
 import { readWorld } from "../../world/state";
-import { rootGate } from "../world/root-gate";
+import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
 import {
   acmeRoot, deploy, inbound, LOCAL, onVps, outputs, sleep, SmtpDialogue, submission, vpsFingerprint, world,

@@ -1,36 +1,16 @@
 // Helpers for end-to-end tests in the local world: run the world CLI and deploys as separate
 // processes (as a person would), talk SMTP to the vps, read the receiver's inbox.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect as netConnect, Socket } from "node:net";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
-import type { DeployReport } from "../../runner/deploy";
+import { LOCAL } from "../../runner/deploy";
+import { deployProcess, world } from "../../runner/processes";
 import { acmeRoot, submission } from "../../runner/local-mail";
 import { readWorld, vpsExec } from "../../world/state";
-import { ROOT } from "../support/stack-config";
 
 export { acmeRoot, submission };
-export const LOCAL = join(ROOT, ".local");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-
-export function run(script: string, args: string[], timeoutMs = 10 * 60_000): { status: number; output: string } {
-  const r = spawnSync(TSX, [join(ROOT, script), ...args], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
-  return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
-}
-
-export function world(...args: string[]): string {
-  const r = run("world/cli.ts", args);
-  if (r.status !== 0) throw new Error(`world ${args.join(" ")} failed:\n${r.output}`);
-  return r.output;
-}
-
-/** One deploy (its own process, like `pulumi up`); returns its report. */
-export function deploy(stackFile?: string): DeployReport & { output: string } {
-  const r = run("runner/deploy-cli.ts", stackFile ? ["--stack-file", stackFile] : []);
-  const report = JSON.parse(readFileSync(join(LOCAL, "deploy-report.json"), "utf8")) as DeployReport;
-  return { ...report, output: r.output };
-}
+export { LOCAL, world, deployProcess as deploy };
 
 export interface LocalOutputs {
   records: { zone: string; name: string; type: string; content: string; ttl: number; priority?: number }[];

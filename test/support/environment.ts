@@ -8,14 +8,29 @@ import { ROOT } from "./stack-config";
 export const IN_CI = process.env.CI === "true";
 export const IS_ROOT = process.getuid?.() === 0;
 
-/** Returns false (after skipping the test loudly) when not root outside CI; throws in CI. */
-export function requireRoot(t: TestContext, why: string): boolean {
-  if (IS_ROOT) return true;
-  const message = `needs root: ${why}`;
-  if (IN_CI) throw new Error(`${message} (CI must run as root)`);
-  console.error(`\n${"!".repeat(72)}\n!! SKIPPED ${t.name}: ${message}\n${"!".repeat(72)}\n`);
-  t.skip(message);
-  return false;
+export interface Gate {
+  /** Reason to skip (outside CI, not root), else false. */
+  skip: string | false;
+  /** In CI without root, the reason the suite must fail instead. */
+  failInCi: string | false;
+}
+
+/** For a whole suite: `describe(name, { skip: gate.skip }, ...)` and fail in `before` on `failInCi`. */
+export function rootGate(what: string): Gate {
+  if (IS_ROOT) return { skip: false, failInCi: false };
+  const why = `${what} needs root (network namespaces, mounts, systemd-nspawn, apt)`;
+  if (IN_CI) return { skip: false, failInCi: `${why}, and CI=true: refusing to skip` };
+  const bar = "=".repeat(78);
+  console.error(`\n${bar}\nSKIPPED: ${why}.\nRun the tests as root (sudo npm test) to exercise it.\n${bar}\n`);
+  return { skip: why, failInCi: false };
+}
+
+/** For one test: false (after skipping it loudly) when not root outside CI; throws in CI. */
+export function requireRoot(t: TestContext, what: string): boolean {
+  const gate = rootGate(`${t.name} (${what})`);
+  if (gate.failInCi) throw new Error(gate.failInCi);
+  if (gate.skip) t.skip(gate.skip);
+  return gate.skip === false;
 }
 
 let chasquidDir: string | undefined;

@@ -1,4 +1,4 @@
-// End-to-end test of the local world. Needs root; see root-gate.ts.
+// End-to-end test of the local world. Needs root; see test/support/environment.ts.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -13,7 +13,7 @@ import { waitForMessage } from "../../world/inbox";
 import { leftovers, status } from "../../world/lifecycle";
 import { tcpOpen } from "../../world/proxy";
 import { readWorld, sshArgs, sshExec, vpsExec, World } from "../../world/state";
-import { rootGate } from "./root-gate";
+import { rootGate } from "../support/environment";
 
 const REPO = path.resolve(__dirname, "../..");
 const gate = rootGate("the local world e2e test");
