@@ -4,16 +4,10 @@
 import type { Applier, Registration, StateEntry } from "./mock-engine";
 import { isSecretWire, unwrapSecrets } from "./mock-engine";
 import { sshExec, SshConnection } from "./ssh-exec";
+import type { DnsRecord } from "../world/dns-records";
 
 /** A DNS record as the Cloudflare resource describes it; `zone` is the zone name. */
-export interface DnsRecordInput {
-  zone: string;
-  name: string;
-  type: string;
-  content: string;
-  ttl: number;
-  priority?: number;
-}
+export type DnsRecordInput = DnsRecord;
 
 export interface DnsBackend {
   addRecord(r: DnsRecordInput): Promise<void>;

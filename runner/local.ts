@@ -2,7 +2,6 @@
 // (if it is not), deploys the real program into it, sends a test message from the first user, and
 // prints what was published and what the receiving side made of the message. `npm run local -- down`
 // stops the world. Needs root (network namespaces, systemd-nspawn).
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -12,12 +11,11 @@ import { ROOT } from "./deploy";
 import type { DnsRecordPlan } from "../plans/dns";
 import type { SmtpSettings } from "../program";
 import { submission, verdict } from "./local-mail";
-
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+import { runScript } from "./processes";
 
 function step(title: string, script: string, args: string[]): void {
   console.log(`\n== ${title}`);
-  const r = spawnSync(TSX, [join(ROOT, script), ...args], { cwd: ROOT, stdio: "inherit" });
+  const r = runScript(script, args, { show: true });
   if (r.status !== 0) throw new Error(`${title} failed (exit ${r.status})`);
 }
 
@@ -27,7 +25,7 @@ function worldIsUp(): boolean {
   } catch {
     return false;
   }
-  return spawnSync(TSX, [join(ROOT, "world/cli.ts"), "status"], { cwd: ROOT, encoding: "utf8" }).status === 0;
+  return runScript("world/cli.ts", ["status"]).status === 0;
 }
 
 async function main(args: string[]): Promise<void> {

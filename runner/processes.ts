@@ -7,9 +7,12 @@ import { DeployReport, LOCAL, ROOT } from "./deploy";
 
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
-export function runScript(script: string, args: string[], timeoutMs = 10 * 60_000): { status: number; output: string } {
-  const r = spawnSync(TSX, [join(ROOT, script), ...args], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
-  return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
+/** Runs a project script with tsx; `show` streams its output to this terminal instead of capturing it. */
+export function runScript(script: string, args: string[], options: { show?: boolean; timeoutMs?: number } = {}): { status: number; output: string } {
+  const r = spawnSync(TSX, [join(ROOT, script), ...args], {
+    cwd: ROOT, encoding: "utf8", timeout: options.timeoutMs ?? 10 * 60_000, stdio: options.show ? "inherit" : "pipe",
+  });
+  return { status: r.status ?? 1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
 export function world(...args: string[]): string {
