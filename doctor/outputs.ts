@@ -65,7 +65,7 @@ export function readOutputsFile(file: string): StackOutputs {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    throw new Error(`no ${file}: deploy the local stack first`);
+    throw new Error(`cannot read ${file} (for --stack local: deploy the local stack first)`);
   }
   return parseOutputs(text, file);
 }
