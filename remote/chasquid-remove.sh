@@ -11,6 +11,7 @@ for marker in "$etc"/domains/*/.mailstack; do
   rmdir "$etc/certs/$(basename "$dir")" 2>/dev/null || true
   removed=$((removed + 1))
 done
-rm -f "$etc/.mailstack-domains"
+rm -f "$etc/.mailstack-domains" /etc/systemd/system/chasquid.service.d/50-mailstack.conf
+systemctl daemon-reload
 if [ "$removed" -gt 0 ] && systemctl is-active --quiet chasquid; then systemctl restart chasquid || true; fi
 log "removed $removed domain folder(s); the queue in /var/lib/chasquid is kept"

@@ -49,6 +49,17 @@ for marker in "$etc"/domains/*/.mailstack; do
   restart+=("removed domain $domain")
 done
 
+# TLS 1.2+ only: Go 1.22+ honours this (Debian 13's chasquid); older builds ignore it.
+mkdir -p /etc/systemd/system/chasquid.service.d
+if [ -n "$(install_file /etc/systemd/system/chasquid.service.d/50-mailstack.conf 0644 root:root <<'CONF'
+[Service]
+Environment=GODEBUG=tls10server=0
+CONF
+)" ]; then
+  systemctl daemon-reload
+  restart+=("TLS 1.2 minimum")
+fi
+
 systemctl is-active --quiet chasquid || restart+=("not running")
 systemctl is-enabled --quiet chasquid 2>/dev/null || systemctl enable --quiet chasquid
 if [ ${#restart[@]} -gt 0 ]; then

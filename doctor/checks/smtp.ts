@@ -52,8 +52,10 @@ export function certChecks(host: string, where: string, t: TlsFacts, now: Date):
 export function legacyTlsCheck(where: string, v: LegacyTls): CheckResult {
   const expected = "TLS 1.1 handshake refused (TLS 1.2+ only)";
   if (v.kind === "accepted") {
-    return result("smtp.tls-version", where, "fail", `TLS 1.1 accepted (${v.protocol})`, expected,
-      "chasquid built with Go < 1.22 accepts TLS 1.0/1.1: install a newer chasquid (Debian 13's package or an upstream release)");
+    // A warning, not a failure: TLS 1.0/1.1 are "phase out" (NCSC-NL, internet.nl), still better
+    // than plain text between mail servers, and chasquid has no setting for the minimum.
+    return result("smtp.tls-version", where, "warn", `TLS 1.1 accepted (${v.protocol})`, expected,
+      "mailstack sets GODEBUG=tls10server=0 for chasquid, which Go 1.22+ builds honour (Debian 13); older builds (Debian 12's 1.11) cannot refuse TLS 1.0/1.1: move to Debian 13");
   }
   if (v.kind === "refused") return result("smtp.tls-version", where, "pass", `TLS 1.1 refused (${v.detail})`, expected);
   return result("smtp.tls-version", where, "warn", `unknown: ${v.detail}`, expected,

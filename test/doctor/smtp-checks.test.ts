@@ -119,9 +119,9 @@ test("certificate expiry: 10 days warns, 1 day fails, expired fails with the ren
   assert.match(chain.fix, /certbot renew --cert-name mail\.example\.test/);
 });
 
-test("a server accepting TLS 1.1 fails tls-version", async () => {
+test("a server accepting TLS 1.1 gets a tls-version warning (phase out)", async () => {
   const rs = await doctorAgainst({ legacyTls: true });
-  assert.deepEqual(statuses(rs, "smtp.tls-version"), ["fail", "fail", "fail"]);
+  assert.deepEqual(statuses(rs, "smtp.tls-version"), ["warn", "warn", "warn"]);
   assert.match(byId(rs, "smtp.tls-version")[0]!.observed, /TLS 1\.1 accepted \(TLSv1\.1\)/);
 });
 

@@ -7,9 +7,11 @@ import { after, before, describe, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { parse, stringify } from "yaml";
 import { txtStrings } from "../../plans/txt";
+import * as worldDns from "../../world/dns";
 import { listRecords } from "../../world/dns";
 import { waitForMessage } from "../../world/inbox";
-import { readWorld } from "../../world/state";
+import { readWorld, vpsExec } from "../../world/state";
+import { doctorWorldTests } from "./doctor-world";
 import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
 import {
@@ -160,6 +162,12 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       world("reboot");
       assert.equal((await onVps("systemctl is-active chasquid || true")).trim(), "active");
       await sendAndReceive(USER, "after-reboot@gmail.test", "e2e after reboot");
+    });
+
+    // mailstack doctor against the deployed stack: all pass, then each injected fault is caught.
+    doctorWorldTests({
+      outputsFile: join(LOCAL, "outputs.json"), worldFile: join(LOCAL, "world.json"), vpsExec,
+      setPtr: worldDns.setPtr, addRecord: worldDns.addRecord, removeRecord: worldDns.removeRecord,
     });
   });
 }
