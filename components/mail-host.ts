@@ -67,12 +67,14 @@ export class MailHost extends pulumi.ComponentResource {
     };
     // Secrets go by stdin only; no `environment` (stock sshd refuses unknown variables) and no
     // previous output in the environment for the same reason.
+    // Steps fed secrets on stdin also keep their output out of the logs and secret in state: the
+    // scripts print none, but a failing tool might echo its input.
     const stepInputs: pulumi.Input<unknown>[] = [];
-    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[]) => {
+    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[], secretStdin = false) => {
       stepInputs.push(pulumi.all([args.create, args.stdin ?? "", args.delete ?? ""]));
-      return new command.remote.Command(`${name}-${id}`, { connection, addPreviousOutputInEnv: false, ...args }, {
-        parent: this, dependsOn, deleteBeforeReplace: true,
-      });
+      return new command.remote.Command(`${name}-${id}`, {
+        connection, addPreviousOutputInEnv: false, ...(secretStdin ? { logging: "none" as const } : {}), ...args,
+      }, { parent: this, dependsOn, deleteBeforeReplace: true, ...(secretStdin ? { additionalSecretOutputs: ["stdout", "stderr"] } : {}) });
     };
 
     const preflight = step("preflight", { create: preflightCommand(plan) }, []);
@@ -87,7 +89,7 @@ export class MailHost extends pulumi.ComponentResource {
         create: domainCommand(plan, d.name),
         delete: domainDeleteCommand(plan, d.name),
         stdin: pulumi.secret(pulumi.output(d.usersFile).apply((users) => domainStdin(planned, users))),
-      }, [tls]);
+      }, [tls], true);
     });
 
     const dkimKeys = pulumi.all(Object.fromEntries(args.domains.map((d) => [d.name, d.dkimPrivateKeyPem])));
@@ -95,7 +97,7 @@ export class MailHost extends pulumi.ComponentResource {
       create: facts.apply((f) => chasquidCommand(plan, f)),
       delete: chasquidDeleteCommand(plan),
       stdin: pulumi.secret(dkimKeys.apply((keys) => chasquidStdin(plan, keys))),
-    }, [tls, ...domainSteps]);
+    }, [tls, ...domainSteps], true);
 
     // Verification re-runs whenever any step's inputs changed: its trigger is a digest of them all.
     const digest = pulumi.all(stepInputs).apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex"));

@@ -121,6 +121,18 @@ describe("program under the mock engine", () => {
       secrets.push(unwrapSecrets(key.outputs.privateKeyPemPkcs8) as string, unwrapSecrets(key.outputs.privateKeyPem) as string);
     }
     assert.ok(secrets.every((s) => s.length >= 32));
+    // Remote steps: secrets only on stdin, and such steps keep their output out of the logs.
+    const commands = engine.ofType("command:remote:Command");
+    assert.ok(commands.length >= 12);
+    for (const c of commands) {
+      assert.equal(typeof c.inputs.create, "string", `${c.name}: command text must be plain, never secret`);
+      assert.equal(c.inputs.environment, undefined, `${c.name}: no environment (sshd AcceptEnv)`);
+      assert.equal(c.inputs.addPreviousOutputInEnv, false);
+      if (/-(chasquid|domain-.*)$/.test(c.name)) {
+        assert.ok(isSecretWire(c.inputs.stdin), `${c.name}: stdin must be secret`);
+        assert.equal(c.inputs.logging, "none", `${c.name}: logging`);
+      }
+    }
     for (const reg of engine.registrations) {
       for (const s of plainStrings(reg.inputs)) {
         for (const secret of secrets) assert.ok(!s.includes(secret), `${reg.type} ${reg.name} carries a secret in plain input`);
