@@ -13,5 +13,11 @@ for marker in "$etc"/domains/*/.mailstack; do
 done
 rm -f "$etc/.mailstack-domains" /etc/systemd/system/chasquid.service.d/50-mailstack.conf
 systemctl daemon-reload
-if [ "$removed" -gt 0 ] && systemctl is-active --quiet chasquid; then systemctl restart chasquid || true; fi
+if [ -z "$(ls -A "$etc/domains" 2>/dev/null)" ]; then
+  # chasquid cannot run without a domain: stop it (and its sockets) rather than let it crash-loop.
+  systemctl stop chasquid.service chasquid-smtp.socket chasquid-submission.socket chasquid-submission_tls.socket || true
+  systemctl reset-failed chasquid.service 2>/dev/null || true
+elif [ "$removed" -gt 0 ] && systemctl is-active --quiet chasquid; then
+  systemctl restart chasquid || true
+fi
 log "removed $removed domain folder(s); the queue in /var/lib/chasquid is kept"

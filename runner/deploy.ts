@@ -19,6 +19,8 @@ export interface DeployOptions {
   stateFile?: string;
   outputsFile?: string;
   reportFile?: string;
+  /** `pulumi destroy`: declare nothing, so every resource in the state is removed. */
+  destroy?: boolean;
 }
 
 interface SavedState {
@@ -53,6 +55,8 @@ async function plain(value: unknown): Promise<unknown> {
   }
   return value;
 }
+
+const DESTROY = Symbol("destroy");
 
 export async function deploy(options: DeployOptions = {}): Promise<DeployReport> {
   const stackFile = options.stackFile ?? join(ROOT, "Pulumi.local.yaml");
@@ -107,6 +111,7 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   });
   let outputs: Record<string, unknown> = {};
   try {
+    if (options.destroy) throw DESTROY;
     await engine.start();
     const program: Record<string, unknown> = await import("../index.js");
     const resolved = (async () => {
@@ -115,7 +120,7 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
     })();
     await Promise.race([resolved, failure]);
   } catch (e) {
-    if (!errors.includes(e)) errors.push(e);
+    if (e !== DESTROY && !errors.includes(e)) errors.push(e);
   }
   clearInterval(keepAlive);
 

@@ -22,8 +22,8 @@ export function world(...args: string[]): string {
 }
 
 /** One deploy in its own process; returns its report and what it printed. */
-export function deployProcess(stackFile?: string): DeployReport & { output: string } {
-  const r = runScript("runner/deploy-cli.ts", stackFile ? ["--stack-file", stackFile] : []);
+export function deployProcess(stackFile?: string, extra: string[] = []): DeployReport & { output: string } {
+  const r = runScript("runner/deploy-cli.ts", [...(stackFile ? ["--stack-file", stackFile] : []), ...extra]);
   const report = JSON.parse(readFileSync(join(LOCAL, "deploy-report.json"), "utf8")) as DeployReport;
   return { ...report, output: r.output };
 }

@@ -169,5 +169,23 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       outputsFile: join(LOCAL, "outputs.json"), worldFile: join(LOCAL, "world.json"), vpsExec,
       setPtr: worldDns.setPtr, addRecord: worldDns.addRecord, removeRecord: worldDns.removeRecord,
     });
+
+    test("11. destroy removes the records, domain folders and DKIM keys, and keeps the mail queue", async () => {
+      // A marker in the queue folder (not an `m:` item, which chasquid would try to load).
+      await onVps("touch /var/lib/chasquid/queue/.mailstack-test-keep");
+      const report = deploy(undefined, ["--destroy"]);
+      assert.ok(report.ok, report.output);
+      assert.ok(Object.values(report.changes).every((c) => c === "delete") && Object.keys(report.changes).length >= 18);
+      assert.deepEqual((await listRecords("example.test")).filter((r) => r.type !== "NS"), []);
+      assert.equal((await onVps("ls -A /etc/chasquid/domains")).trim(), "", "domain folders left");
+      // The host's certificate stays with certbot's lineage: destroying DNS and domains is not a reason to lose it.
+      assert.match(await onVps("ls /etc/chasquid/certs"), /^mail\.example\.test$/m);
+      assert.match(await onVps("ls -A /var/lib/chasquid/queue"), /^\.mailstack-test-keep$/m);
+      assert.equal((await onVps("systemctl is-active chasquid || true")).trim(), "inactive", "with no domain left chasquid is stopped, not crash-looping");
+      assert.equal((await onVps("test -e /etc/chasquid/certs/example.test && echo left || echo gone")).trim(), "gone");
+      const again = deploy();
+      assert.ok(again.ok, `a deploy after destroy converges again:\n${again.output}`);
+      await sendAndReceive(USER, "after-destroy@gmail.test", "e2e after destroy and redeploy");
+    });
   });
 }
