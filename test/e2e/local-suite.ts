@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { parse, stringify } from "yaml";
 import { txtStrings } from "../../plans/txt";
@@ -104,12 +105,26 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       }
     });
 
-    test("6. the vps is not an open relay", async () => {
+    test("6. the vps is not an open relay, and its firewall drops ports it does not serve", async () => {
       const { dialogue } = await SmtpDialogue.open(readWorld().hosts.vps.ipv4, 25);
       await dialogue.send("EHLO stranger.world.test");
       assert.match(await dialogue.send("MAIL FROM:<spammer@world.test>"), /^250/);
       assert.match(await dialogue.send("RCPT TO:<victim@gmail.test>"), /^5\d\d/);
       dialogue.close();
+      // Something listening on another port is reachable on the vps itself, not from outside.
+      await onVps("systemd-run --unit=mailstack-probe -p RuntimeMaxSec=60 python3 -m http.server 8025 --bind :: >/dev/null");
+      try {
+        await onVps("for i in $(seq 1 25); do curl -s -o /dev/null http://127.0.0.1:8025/ && exit 0; sleep 0.2; done; exit 1");
+        const outside = await new Promise<string>((resolve) => {
+          const s = netConnect({ host: readWorld().hosts.vps.ipv4, port: 8025, timeout: 3000 });
+          s.on("connect", () => { s.destroy(); resolve("connected"); });
+          s.on("timeout", () => { s.destroy(); resolve("dropped"); });
+          s.on("error", (e) => resolve(`error ${e.message}`));
+        });
+        assert.equal(outside, "dropped");
+      } finally {
+        await onVps("systemctl stop mailstack-probe || true");
+      }
     });
 
     test("7. a second deploy changes nothing on the vps, and mail still flows", async () => {
