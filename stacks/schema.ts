@@ -47,7 +47,7 @@ export interface DomainConfig {
   name: string;
   /** Cloudflare zone name. @default the domain itself */
   zone: string;
-  /** Local parts that may log in and send (sorted, unique). */
+  /** Local parts that may log in and send (unique, in config order: the first is "the first user"). */
   users: string[];
   /** Local part or `*` → list of target addresses (sorted by key). */
   aliases: Record<string, string[]>;

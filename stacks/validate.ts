@@ -223,7 +223,7 @@ function readDomain(r: Reader, key: string, value: Json): DomainConfig | undefin
     r.add(`${key}.zone`, `"${name}" is not inside zone "${zone}"`, "set zone to the domain itself or one of its parents");
   }
   const users = r.strings(`${key}.users`, o.users ?? [], isLocalPart, "a local part (lower case, no @domain)",
-    "list local parts like [\"i\", \"billing\"]").sort();
+    "list local parts like [\"i\", \"billing\"]");
   const aliases = readAliases(r, `${key}.aliases`, o.aliases, name ?? "");
   const spf = readSpf(r, `${key}.spf`, o.spf);
   const dmarc = readDmarc(r, `${key}.dmarc`, o.dmarc);
