@@ -12,6 +12,7 @@ import * as worldDns from "../../world/dns";
 import { listRecords } from "../../world/dns";
 import { waitForMessage } from "../../world/inbox";
 import { readWorld, vpsExec } from "../../world/state";
+import { EngineState, unwrapSecrets } from "../../runner/mock-engine";
 import { doctorWorldTests } from "./doctor-world";
 import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
@@ -138,6 +139,22 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.equal(readFileSync(join(LOCAL, "state.json"), "utf8"), stateBefore, "resource inputs or outputs changed");
       assert.deepEqual(await vpsFingerprint(), before);
       await sendAndReceive(USER, "again@gmail.test", "e2e after no-op");
+    });
+
+    test("7b. every step script run again by hand changes nothing (idempotent)", async () => {
+      const before = await vpsFingerprint();
+      const saved = JSON.parse(readFileSync(join(LOCAL, "state.json"), "utf8")) as { resources: EngineState };
+      const steps = Object.entries(saved.resources).filter(([key]) => key.startsWith("command:remote:Command::"));
+      assert.equal(steps.length, 6);
+      for (const [key, entry] of steps) {
+        const inputs = unwrapSecrets(entry.inputs) as { create: string; stdin?: string };
+        const r = await vpsExec(inputs.create, { stdin: inputs.stdin ?? "", timeoutMs: 120_000 });
+        assert.equal(r.code, 0, `${key}: ${r.stdout}${r.stderr}`);
+        assert.doesNotMatch(r.stdout, /^wrote |restarted=yes|installing /m, `${key} changed something:\n${r.stdout}`);
+        if (key.endsWith("-base")) assert.match(r.stdout, /base: 0 change\(s\)/);
+        if (key.endsWith("-chasquid")) assert.match(r.stdout, /restarted=no/);
+      }
+      assert.deepEqual(await vpsFingerprint(), before);
     });
 
     test("8. a user added to the config can send within chasquid's reload interval, without a restart", async () => {
