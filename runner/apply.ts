@@ -3,7 +3,7 @@
 // Keys and random values come from the mock engine itself (runner/mock-engine.ts).
 import type { Applier, Registration, StateEntry } from "./mock-engine";
 import { isSecretWire, unwrapSecrets } from "./mock-engine";
-import { sshExec, SshConnection } from "./ssh-exec";
+import { sshExec, SshTarget } from "../world/ssh";
 import type { DnsRecord } from "../world/dns-records";
 
 /** A DNS record as the Cloudflare resource describes it; `zone` is the zone name. */
@@ -49,14 +49,14 @@ function dnsInput(inputs: Inputs): DnsRecordInput {
 
 async function runCommand(name: string, inputs: Inputs, text: string, log: ApplyLog, what: string): Promise<{ stdout: string; stderr: string }> {
   const plain = unwrapSecrets(inputs) as Inputs;
-  const c = plain.connection as SshConnection;
+  const c = plain.connection as SshTarget;
   if (plain.environment && Object.keys(plain.environment as object).length > 0) {
     throw new CommandFailed(`${name}: environment is not supported here (stock sshd refuses unknown variables)`);
   }
   log.remoteCommands.push(`${what} ${name}`);
   const started = Date.now();
   process.stderr.write(`  ${what.padEnd(7)} ${name} ...\n`);
-  const result = await sshExec(c, text, typeof plain.stdin === "string" ? plain.stdin : "");
+  const result = await sshExec(c, text, { stdin: typeof plain.stdin === "string" ? plain.stdin : "" });
   process.stderr.write(`  ${what.padEnd(7)} ${name}: exit ${result.code} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   if (result.code !== 0) {
     const output = `${result.stdout}${result.stderr}`;

@@ -1,8 +1,7 @@
 // .local/world.json: the contract between the world and the tools that use it.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { ExecResult, sshExec as sshRun, SshTarget } from "./ssh";
 import { ACME_DIR, ACME_DIRECTORY, HOST, HostAddr, INBOX_DIR, OsName, PARTIES, PROXY_URL, WORLD_FILE, ZONES } from "./config";
 
 type PartyAddr = HostAddr & { netns: string };
@@ -80,62 +79,17 @@ export function readWorld(file = WORLD_FILE): World {
   return w;
 }
 
-/** ssh arguments for the vps: world key only, host key pinned through a known_hosts file. */
-export function sshArgs(w: World, knownHosts: string): string[] {
-  return [
-    "-F", "/dev/null",
-    "-i", w.vps.sshPrivateKeyPath,
-    "-p", String(w.vps.sshPort),
-    "-o", "IdentitiesOnly=yes",
-    "-o", "BatchMode=yes",
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", `UserKnownHostsFile=${knownHosts}`,
-    "-o", "GlobalKnownHostsFile=/dev/null",
-    "-o", "HostKeyAlias=msw-vps",
-    "-o", "HostKeyAlgorithms=ssh-ed25519",
-    "-o", "ConnectTimeout=5",
-    "-o", "LogLevel=ERROR",
-    `${w.vps.sshUser}@${w.hosts.vps.ipv4}`,
-  ];
+/** The vps as an SSH target: world key only, host key pinned. */
+export function vpsTarget(w: World): SshTarget {
+  return { host: w.hosts.vps.ipv4, port: w.vps.sshPort, user: w.vps.sshUser, privateKeyPath: w.vps.sshPrivateKeyPath, hostKey: w.vps.sshHostKey };
 }
 
 /** Runs a shell command on the vps over ssh (system client, pinned host key). */
-export function vpsExec(
-  cmd: string,
-  opts: { stdin?: string; timeoutMs?: number } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export function vpsExec(cmd: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
   return sshExec(readWorld(), cmd, opts);
 }
 
 /** vpsExec for a given world description (used while the world is coming up). */
-export async function sshExec(
-  w: World,
-  cmd: string,
-  opts: { stdin?: string; timeoutMs?: number } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msw-ssh-"));
-  const kh = path.join(dir, "known_hosts");
-  fs.writeFileSync(kh, `msw-vps ${w.vps.sshHostKey}\n`);
-  try {
-    return await new Promise((resolve) => {
-      const child = spawn("ssh", [...sshArgs(w, kh), "--", cmd], { stdio: ["pipe", "pipe", "pipe"] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on("data", (b: Buffer) => out.push(b));
-      child.stderr.on("data", (b: Buffer) => err.push(b));
-      const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;
-      child.on("close", (code, signal) => {
-        if (timer) clearTimeout(timer);
-        resolve({
-          code: code ?? (signal ? 128 + 9 : 255),
-          stdout: Buffer.concat(out).toString(),
-          stderr: Buffer.concat(err).toString(),
-        });
-      });
-      child.stdin.on("error", () => undefined);
-      child.stdin.end(opts.stdin ?? "");
-    });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+export function sshExec(w: World, cmd: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  return sshRun(vpsTarget(w), cmd, opts);
 }

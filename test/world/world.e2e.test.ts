@@ -12,7 +12,8 @@ import { addRecord, listRecords, removeRecord, setPtr, DnsRecord } from "../../w
 import { waitForMessage } from "../../world/inbox";
 import { leftovers, status } from "../../world/lifecycle";
 import { tcpOpen } from "../../world/proxy";
-import { readWorld, sshArgs, sshExec, vpsExec, World } from "../../world/state";
+import { sshArgs } from "../../world/ssh";
+import { readWorld, sshExec, vpsExec, vpsTarget, World } from "../../world/state";
 import { rootGate } from "../support/environment";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -115,8 +116,8 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
       const key = path.join(dir, "id");
       spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
       const kh = path.join(dir, "kh");
-      fs.writeFileSync(kh, `msw-vps ${w.vps.sshHostKey}\n`);
-      const args = sshArgs({ ...w, vps: { ...w.vps, sshPrivateKeyPath: key } }, kh);
+      fs.writeFileSync(kh, `mailstack-host ${w.vps.sshHostKey}\n`);
+      const args = sshArgs(vpsTarget(w), key, kh);
       const r = spawnSync("ssh", [...args, "true"], { encoding: "utf8", timeout: 20_000 });
       assert.equal(r.status, 255);
       assert.match(r.stderr, /Permission denied/);
