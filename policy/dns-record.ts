@@ -1,4 +1,6 @@
 // A Cloudflare DnsRecord as the rules see it: normalised name, type, and TXT strings.
+import { isDmarc as isDmarcValue } from "./dmarc-syntax";
+import { isSpf as isSpfValue } from "./spf-syntax";
 import { known } from "./known";
 
 export interface DnsRecordView {
@@ -31,5 +33,5 @@ export function txtStrings(content: string): string[] {
 /** The TXT value as a resolver hands it to SPF/DMARC code: the strings concatenated. */
 export const txtValue = (content: string) => txtStrings(content).join("");
 
-export const isSpf = (r: DnsRecordView) => r.type === "TXT" && r.content !== undefined && /^v=spf1(\s|$)/i.test(txtValue(r.content));
-export const isDmarc = (r: DnsRecordView) => r.type === "TXT" && r.content !== undefined && /^v=DMARC1(\s*;|\s*$)/i.test(txtValue(r.content));
+export const isSpf = (r: DnsRecordView) => r.type === "TXT" && r.content !== undefined && isSpfValue(txtValue(r.content));
+export const isDmarc = (r: DnsRecordView) => r.type === "TXT" && r.content !== undefined && isDmarcValue(txtValue(r.content));

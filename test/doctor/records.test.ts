@@ -14,7 +14,7 @@ test("DMARC: good and bad records", () => {
   const bad: [string, RegExp][] = [
     ["v=DMARC1", /no p= tag/],
     ["v=DMARC1; p=block", /p=block/],
-    ["p=reject; v=DMARC1", /must start with v=DMARC1/],
+    ["p=reject; v=DMARC1", /must start with "v=DMARC1"/],
     ["v=DMARC1; p=reject; p=none", /appears twice/],
     ["v=DMARC1; p=reject; adkim=x", /adkim=x/],
     ["v=DMARC1; p=reject; pct=150", /pct=150/],
