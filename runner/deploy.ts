@@ -9,7 +9,7 @@ import * as worldDns from "../world/dns";
 import { readWorld } from "../world/state";
 import { ApplyLog, providerApplier, redact, removeResource, secretStrings } from "./apply";
 import { localStackConfig } from "./local-stack";
-import { EngineState, MockEngine } from "./mock-engine";
+import { EngineState, MockEngine, outputValue } from "./mock-engine";
 
 export const ROOT = join(__dirname, "..");
 export const LOCAL = join(ROOT, ".local");
@@ -48,7 +48,7 @@ function writePrivate(file: string, data: unknown): void {
 
 /** An export with every Output inside it resolved (secrets as plain values: outputs.json is local-only). */
 async function plain(value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) return plain(await (value as unknown as { promise(): Promise<unknown> }).promise());
+  if (pulumi.Output.isInstance(value)) return plain(await outputValue(value as pulumi.Output<unknown>));
   if (Array.isArray(value)) return Promise.all(value.map(plain));
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await plain(v)])));

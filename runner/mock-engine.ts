@@ -24,6 +24,14 @@ export function unwrapSecrets(v: unknown): unknown {
   return v;
 }
 
+/**
+ * The value of an Output; rejects when the Output failed. In preview an unknown value comes back as
+ * `undefined` (the SDK's internal `promise()`: `apply` would never call back for it).
+ */
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
 export type Change = "create" | "update" | "replace" | "same";
 
 export interface Registration {

@@ -1,7 +1,6 @@
 // Runs the real program (stacks/load + program.ts) under the mock engine and waits for it to finish.
-import * as pulumi from "@pulumi/pulumi";
 import { mailstack, MailstackStack } from "../../program";
-import { EngineState, MockEngine, MockEngineOptions } from "../../runner/mock-engine";
+import { EngineState, MockEngine, MockEngineOptions, outputValue } from "../../runner/mock-engine";
 import { loadStackConfig } from "../../stacks/load";
 import { fakeHostApplier } from "./fake-host";
 import { ConfigObject, SECRET_KEYS, toEngineConfig } from "./stack-config";
@@ -23,10 +22,5 @@ export async function runProgram(config: ConfigObject, options: Partial<MockEngi
   return { engine, stack };
 }
 
-/**
- * The value of an Output; rejects when the Output failed. In preview an unknown value comes back
- * as `undefined` (the SDK's internal `promise()`, which `apply` would never call back for).
- */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return (output as unknown as { promise(): Promise<T> }).promise();
-}
+/** The value of an Output (see runner/mock-engine.ts). */
+export const valueOf = outputValue;
