@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { connect as netConnect, Socket } from "node:net";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
+import type { DnsRecordPlan } from "../../plans/dns";
+import type { SmtpSettings } from "../../program";
 import { LOCAL } from "../../runner/deploy";
 import { deployProcess, world } from "../../runner/processes";
 import { acmeRoot, submission } from "../../runner/local-mail";
@@ -13,8 +15,8 @@ export { acmeRoot, submission };
 export { LOCAL, world, deployProcess as deploy };
 
 export interface LocalOutputs {
-  records: { zone: string; name: string; type: string; content: string; ttl: number; priority?: number }[];
-  smtp: { address: string; host: string; port: number; alternatePort: number; username: string }[];
+  records: DnsRecordPlan[];
+  smtp: SmtpSettings[];
   smtpPasswords: Record<string, string>;
   dkim: Record<string, { selector: string; recordName: string }>;
   hosts: Record<string, { facts: { os: string; chasquid: string; dkim: string }; verification: string }>;
