@@ -40,11 +40,14 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
   const dkim: MailstackStack["dkim"] = {};
   const dkimKeys: Record<string, DkimKey> = {};
   const users: Record<string, MailUsers> = {};
+  // Keys and passwords cannot be re-made as they were: a replaced DKIM key breaks mail signed for a
+  // published record, a new password breaks every client. The engine refuses unless switched off.
+  const secretsOpts = { protect: !config.allowKeyReplacement };
   for (const domain of config.domains) {
-    const key = new DkimKey(`dkim-${domain.name}`, { domain: domain.name, selector: domain.dkimSelector });
+    const key = new DkimKey(`dkim-${domain.name}`, { domain: domain.name, selector: domain.dkimSelector }, secretsOpts);
     dkimKeys[domain.name] = key;
     dkim[domain.name] = { selector: key.selector, recordName: dkimRecordName(key.selector, domain.name), privateKeyPem: key.privateKeyPem };
-    users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users });
+    users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users }, secretsOpts);
   }
 
   const dns = new DnsRecords("dns", {
@@ -78,8 +81,13 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
     });
   }
 
-  const warnings = config.hosts.filter((h) => !h.sshHostKey).map((h) =>
-    `${h.hostname}: SSH host key not pinned; set mailstack:hosts[].sshHostKey (ssh-keyscan -t ed25519 ${h.ipv4}) so a changed key stops the deploy`);
+  const warnings: string[] = [];
+  for (const h of config.hosts.filter((x) => !x.sshHostKey)) {
+    const warning = `${h.hostname}: SSH host key not pinned; set mailstack:hosts[].sshHostKey (ssh-keyscan -t ed25519 ${h.ipv4}) so a changed key stops the deploy`;
+    warnings.push(warning);
+    // Also under "Diagnostics" of every preview and up, not only in the stack output.
+    pulumi.log.warn(warning, hosts[h.hostname]);
+  }
 
   return { records: dns.records, smtp, smtpPasswords, dkim, users, hosts, warnings };
 }

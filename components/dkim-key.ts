@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { dkimValue } from "../plans/mail-records";
+import { DEFAULT_DKIM_SELECTOR } from "../stacks/schema";
 
 export interface DkimKeyArgs {
   /**
@@ -17,7 +18,10 @@ export interface DkimKeyArgs {
 
 /**
  * One DKIM signing key: RSA 2048 (the size every receiver accepts and that fits one TXT record in
- * two strings). The private key exists only as a secret output.
+ * two strings). The private key exists only as a secret output. The key belongs to its selector: a
+ * new selector makes a new key (rotation), and the key of the default selector keeps the name it
+ * always had. Pass `protect: true` in the options so a rename or `--replace` cannot swap the key
+ * silently under a published selector.
  */
 export class DkimKey extends pulumi.ComponentResource {
   readonly domain: string;
@@ -33,7 +37,8 @@ export class DkimKey extends pulumi.ComponentResource {
     super("mailstack:index:DkimKey", name, {}, opts);
     this.domain = args.domain;
     this.selector = args.selector;
-    const key = new tls.PrivateKey(`${name}-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
+    const keyName = args.selector === DEFAULT_DKIM_SELECTOR ? `${name}-key` : `${name}-key-${args.selector}`;
+    const key = new tls.PrivateKey(keyName, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
     this.publicKeyPem = key.publicKeyPem;
     this.dnsValue = key.publicKeyPem.apply(dkimValue);
     this.privateKeyPem = pulumi.secret(key.privateKeyPemPkcs8);

@@ -11,13 +11,12 @@ export interface DnsRecordsArgs {
    * @example { "user.tax": dkim.dnsValue }
    */
   dkimValues: Record<string, pulumi.Input<string>>;
-  /** Provider to publish with. @default the default Cloudflare provider (`cloudflare:apiToken`) */
-  provider?: pulumi.ProviderResource;
 }
 
 /**
  * Publishes `planDnsRecords` in Cloudflare, one `DnsRecord` per planned record. The zone ids are
- * looked up by zone name.
+ * looked up by zone name. The Cloudflare provider comes from the resource options, as for any
+ * component: `new DnsRecords(name, args, { providers: [cloudflareProvider] })`.
  */
 export class DnsRecords extends pulumi.ComponentResource {
   /** The records as planned (what Cloudflare is asked to hold). */
@@ -25,36 +24,46 @@ export class DnsRecords extends pulumi.ComponentResource {
 
   constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mailstack:index:DnsRecords", name, {}, opts);
-    const invokeOpts = { parent: this, provider: args.provider };
-    this.records = pulumi.all(args.dkimValues).apply((dkim: DkimValues) => planDnsRecords(args.config, dkim));
+    const { config } = args;
+    this.records = pulumi.all(args.dkimValues).apply((dkim: DkimValues) => planDnsRecords(config, dkim));
 
-    // Which records exist depends on config only; the DKIM values fill in some contents. So the
-    // resource list comes from plans with placeholder DKIM values: a content that differs between
-    // two placeholders depends on a key and is read back from the real plan; the rest is known now
-    // (so even the first preview shows it).
-    const withPlaceholder = (p: string) => planDnsRecords(args.config, Object.fromEntries(args.config.domains.map((d) => [d.name, p])));
-    const shape = withPlaceholder("v=DKIM1; k=rsa; p=A");
-    const other = new Map(withPlaceholder("v=DKIM1; k=rsa; p=B").map((r) => [r.key, r.content]));
+    // Which records exist depends on config only; a DKIM value fills in the content of its own
+    // domain's records. So the resource list comes from a plan with placeholder DKIM values, and a
+    // record whose content moves when one domain's placeholder moves takes that domain's real value
+    // only: adding a domain (its key unknown until up) leaves every other record known in preview.
+    const placeholders = (changed?: string) => Object.fromEntries(config.domains.map((d) => [d.name, `v=DKIM1; k=rsa; p=${d.name === changed ? "B" : "A"}`]));
+    const shape = planDnsRecords(config, placeholders());
+    const dependsOn = new Map<string, string>();
+    for (const domain of config.domains) {
+      for (const r of planDnsRecords(config, placeholders(domain.name))) {
+        if (shape.find((s) => s.key === r.key)?.content !== r.content) dependsOn.set(r.key, domain.name);
+      }
+    }
+    const content = (planned: DnsRecordPlan): pulumi.Input<string> => {
+      const domain = dependsOn.get(planned.key);
+      if (domain === undefined) return planned.content;
+      return pulumi.output(args.dkimValues[domain]).apply((value) => {
+        const r = planDnsRecords(config, { ...placeholders(), [domain]: value }).find((x) => x.key === planned.key);
+        if (!r) throw new Error(`record ${planned.key} vanished from the plan`);
+        return r.content;
+      });
+    };
+
     const zoneIds = new Map<string, pulumi.Output<string>>();
     for (const zone of [...new Set(shape.map((r) => r.zone))].sort()) {
-      zoneIds.set(zone, cloudflare.getZoneOutput({ filter: { name: zone } }, invokeOpts).id);
+      zoneIds.set(zone, cloudflare.getZoneOutput({ filter: { name: zone } }, { parent: this }).id);
     }
     for (const planned of shape) {
-      const field = <K extends keyof DnsRecordPlan>(k: K) => this.records.apply((rs) => {
-        const r = rs.find((x) => x.key === planned.key);
-        if (!r) throw new Error(`record ${planned.key} vanished from the plan`);
-        return r[k];
-      });
       new cloudflare.DnsRecord(`${name}-${planned.key}`, {
         zoneId: zoneIds.get(planned.zone)!,
         name: planned.name,
         type: planned.type,
-        content: other.get(planned.key) === planned.content ? planned.content : field("content"),
+        content: content(planned),
         ttl: planned.ttl,
         priority: planned.priority,
         proxied: planned.proxied,
         comment: planned.comment,
-      }, { parent: this, provider: args.provider, deleteBeforeReplace: true });
+      }, { parent: this, deleteBeforeReplace: true });
     }
     this.registerOutputs({ records: this.records });
   }

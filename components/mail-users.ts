@@ -18,6 +18,7 @@ export interface MailUsersArgs {
 /**
  * The senders of one domain: a generated password per user, and chasquid's `users` file rendered
  * from them (scrypt with a salt kept in state, so an unchanged config renders identical bytes).
+ * Pass `protect: true` in the options so a rename or `--replace` cannot change a password silently.
  */
 export class MailUsers extends pulumi.ComponentResource {
   readonly domain: string;

@@ -43,11 +43,19 @@ export interface Registration {
   outputs: Record<string, unknown>;
   /** What a real engine would do with this resource given the previous state. */
   change: Change;
+  /** Resource options as the engine received them. */
+  protect: boolean;
+  /** `<provider URN>::<id>` when a provider was given (directly or by a parent), else "". */
+  provider: string;
+  /** URN of the parent ("" for the stack itself). */
+  parent: string;
 }
 
 export interface StateEntry {
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
+  /** Set when the resource was registered with `protect: true`: the engine refuses to replace it. */
+  protect?: boolean;
 }
 
 /** Resource state between runs, keyed by `type::name` (names are unique: see `duplicateUrns`). */
@@ -81,6 +89,8 @@ export class MockEngine {
   readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
   readonly state: EngineState;
   private readonly urns: string[] = [];
+  /** Options of each registration, read off the request before the mock hands newResource its subset. */
+  private readonly requestOptions = new Map<string, { protect: boolean; provider: string; parent: string }>();
 
   constructor(private readonly options: MockEngineOptions) {
     this.state = options.state ?? {};
@@ -95,12 +105,21 @@ export class MockEngine {
       call: (args) => this.call(args),
     }, project, stack, preview);
     // Record every URN the mock monitor computes: its resource map silently overwrites duplicates.
-    const monitor = pulumi.runtime.getMonitor() as unknown as { newUrn(parent: string, type: string, name: string): string };
+    type Request = { getType(): string; getName(): string; getProtect(): boolean; getProvider(): string; getParent(): string };
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      newUrn(parent: string, type: string, name: string): string;
+      registerResource(req: Request, callback: unknown): Promise<void>;
+    };
     const newUrn = monitor.newUrn.bind(monitor);
     monitor.newUrn = (parent, type, name) => {
       const urn = newUrn(parent, type, name);
       this.urns.push(urn);
       return urn;
+    };
+    const registerResource = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      this.requestOptions.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect(), provider: req.getProvider(), parent: req.getParent() });
+      return registerResource(req, callback);
     };
   }
 
@@ -139,28 +158,35 @@ export class MockEngine {
 
   private async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
     const inputs = args.inputs as Record<string, unknown>;
+    const key = `${args.type}::${args.name}`;
+    const options = this.requestOptions.get(key) ?? { protect: false, provider: "", parent: "" };
     if (!args.custom) {
-      this.registrations.push({ type: args.type, name: args.name, custom: false, inputs, outputs: {}, change: "same" });
+      this.registrations.push({ type: args.type, name: args.name, custom: false, inputs, outputs: {}, change: "same", ...options });
       return { id: undefined, state: {} };
     }
-    const key = `${args.type}::${args.name}`;
     const previous = this.state[key];
     const change: Change = previous === undefined ? "create"
       : isDeepStrictEqual(previous.inputs, inputs) ? "same"
       : REPLACE_ON_ANY_CHANGE.has(args.type) || !isDeepStrictEqual(previous.inputs.triggers, inputs.triggers) ? "replace"
       : "update";
+    // As the Pulumi engine does (preview included): a protected resource is never replaced.
+    if (change === "replace" && previous?.protect) {
+      throw new Error(`${args.type} ${args.name} would be replaced, but it is protected: unprotect it first (see "Protected keys and passwords" in the README)`);
+    }
     let outputs: Record<string, unknown>;
     if (change === "same") {
       outputs = previous!.outputs;
+      // The protection is an option, not an input: an unchanged resource still takes its new value.
+      if (!this.options.preview) this.state[key] = { inputs: previous!.inputs, outputs, ...(options.protect ? { protect: true } : {}) };
     } else if (this.options.preview) {
       outputs = { ...inputs };
     } else {
       const generated = generateOutputs(args.type, inputs);
-      const applied = this.options.apply ? await this.options.apply({ type: args.type, name: args.name, custom: true, inputs, change }, previous) : {};
+      const applied = this.options.apply ? await this.options.apply({ type: args.type, name: args.name, custom: true, inputs, change, ...options }, previous) : {};
       outputs = { ...inputs, ...generated, ...applied };
-      this.state[key] = { inputs, outputs };
+      this.state[key] = { inputs, outputs, ...(options.protect ? { protect: true } : {}) };
     }
-    this.registrations.push({ type: args.type, name: args.name, custom: true, inputs, outputs, change });
+    this.registrations.push({ type: args.type, name: args.name, custom: true, inputs, outputs, change, ...options });
     return { id: `${args.name}-id`, state: outputs };
   }
 }

@@ -74,6 +74,11 @@ export interface StackConfig {
   dnsTtl: number;
   /** chasquid monitoring HTTP server port on 127.0.0.1; off when unset. */
   monitoringPort?: number;
+  /**
+   * Lifts the protection of the DKIM keys and generated passwords (and salts), so the engine may
+   * replace or delete them. @default false
+   */
+  allowKeyReplacement: boolean;
 }
 
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";

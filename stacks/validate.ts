@@ -12,7 +12,7 @@ import {
 export const NAMESPACE = "mailstack";
 
 /** Every key of the `mailstack:` namespace, documented in Pulumi.yaml and the README. */
-export const KNOWN_KEYS = ["hosts", "domains", "acme", "sshPrivateKey", "dnsTtl", "monitoringPort"] as const;
+export const KNOWN_KEYS = ["hosts", "domains", "acme", "sshPrivateKey", "dnsTtl", "monitoringPort", "allowKeyReplacement"] as const;
 const REQUIRED_KEYS = ["hosts", "domains", "acme", "sshPrivateKey"] as const;
 
 export interface Problem {
@@ -65,11 +65,25 @@ class Reader {
     return value;
   }
 
+  /**
+   * A string. A whole number stands for its digits: `pulumi config set --path` and YAML store `1` or
+   * `2026` as numbers, and a DMARC `fo` of 1 or a selector 2026 is meant as text.
+   */
   string(key: string, value: Json | undefined, check: (s: string) => boolean, what: string, fix: string): string | undefined {
     if (value === undefined) return undefined;
-    if (typeof value !== "string" || !check(value)) {
+    const text = typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
+    if (typeof text !== "string" || !check(text)) {
       this.add(key, `${describe(value)} is not ${what}`, fix);
       return undefined;
+    }
+    return text;
+  }
+
+  boolean(key: string, value: Json | undefined, fallback: boolean, fix: string): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") {
+      this.add(key, `${describe(value)} is not true or false`, fix);
+      return fallback;
     }
     return value;
   }
@@ -144,11 +158,10 @@ function readHost(r: Reader, key: string, value: Json): Omit<HostConfig, "zone">
   const sshPort = r.integer(`${key}.sshPort`, o.sshPort ?? 22, 1, 65535, "use the port sshd listens on (22 by default)");
   const sshHostKey = r.string(`${key}.sshHostKey`, o.sshHostKey, isSshPublicKeyLine, "a host key line like 'ssh-ed25519 AAAA...'",
     "copy it from `ssh-keyscan -t ed25519 <ip>` (drop the leading host name), after checking it against the provider's console");
-  const firewall = o.firewall ?? true;
-  if (typeof firewall !== "boolean") r.add(`${key}.firewall`, `${describe(o.firewall)} is not true or false`, "use true (default) or false");
+  const firewall = r.boolean(`${key}.firewall`, o.firewall, true, "use true (default) or false");
   if (hostname === undefined || ipv4 === undefined || sshUser === undefined || sshPort === undefined) return undefined;
   return {
-    hostname, ipv4, ipv6, zone, sshUser, sshPort, firewall: firewall !== false,
+    hostname, ipv4, ipv6, zone, sshUser, sshPort, firewall,
     sshHostKey: sshHostKey?.trim().split(/\s+/).slice(0, 2).join(" "),
   };
 }
@@ -281,6 +294,8 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
   if (monitoringPort !== undefined && monitoringPort > 0 && monitoringPort < 1024) {
     r.add(`${NAMESPACE}:monitoringPort`, `${monitoringPort} is a privileged port chasquid cannot bind`, "use a free port from 1024 to 65535, or 0 for off");
   }
+  const allowKeyReplacement = r.boolean(`${NAMESPACE}:allowKeyReplacement`, values.allowKeyReplacement, false,
+    "use false (default: DKIM keys and passwords are protected) or true (only while replacing or removing them, see the README)");
 
   const domains = (r.list(`${NAMESPACE}:domains`, values.domains, "domains is a list of { name, users, ... }") ?? [])
     .map((d, i) => readDomain(r, `${NAMESPACE}:domains[${i}]`, d))
@@ -338,7 +353,7 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
 
   const acme = readAcme(r, values.acme);
   if (r.problems.length > 0 || acme === undefined) throw new StackConfigError(r.problems);
-  return { hosts, domains, acme, dnsTtl, monitoringPort: monitoringPort || undefined };
+  return { hosts, domains, acme, dnsTtl, monitoringPort: monitoringPort || undefined, allowKeyReplacement };
 }
 
 const REQUIRED_FIX: Record<(typeof REQUIRED_KEYS)[number], string> = {
