@@ -86,7 +86,8 @@ export interface MockEngineOptions {
 
 export class MockEngine {
   readonly registrations: Registration[] = [];
-  readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
+  /** `provider`: `<provider URN>::<id>` when the invoke named one (directly or by its parent), else "". */
+  readonly invokes: { token: string; inputs: Record<string, unknown>; provider: string }[] = [];
   readonly state: EngineState;
   private readonly urns: string[] = [];
   /** Options of each registration, read off the request before the mock hands newResource its subset. */
@@ -145,7 +146,7 @@ export class MockEngine {
   }
 
   private call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    this.invokes.push({ token: args.token, inputs: args.inputs });
+    this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider ?? "" });
     const answer = this.options.invoke?.(args.token, args.inputs);
     if (answer) return answer;
     if (args.token === "cloudflare:index/getZone:getZone") {

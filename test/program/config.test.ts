@@ -97,6 +97,12 @@ describe("stack config validation", () => {
       { key: "mailstack:dnsTtl", message: /60 to 86400/, fix: /Cloudflare's range/ }],
     ["privileged monitoring port", seedWith((c) => { c["mailstack:monitoringPort"] = 80; }),
       { key: "mailstack:monitoringPort", message: /privileged/, fix: /0 for off/ }],
+    ["key replacement switch that is not a boolean", seedWith((c) => { c["mailstack:allowKeyReplacement"] = "yes"; }),
+      { key: "mailstack:allowKeyReplacement", message: /"yes" is not true or false/, fix: /protected/ }],
+    ["a number where an fo value is meant, but not one", seedWith((c) => { c["mailstack:domains"][0].dmarc.fo = 2; }),
+      { key: "mailstack:domains[0].dmarc.fo", message: /^2 is not a DMARC fo value/, fix: /use 1/ }],
+    ["a fraction where a selector is meant", seedWith((c) => { c["mailstack:domains"][0].dkimSelector = 1.5; }),
+      { key: "mailstack:domains[0].dkimSelector", message: /^1\.5 is not a DNS label/, fix: /letters, digits/ }],
   ];
 
   for (const [title, config, expected] of cases) {
@@ -108,6 +114,24 @@ describe("stack config validation", () => {
       assert.match(match.fix, expected.fix);
     });
   }
+
+  test("a whole number stands for its digits where text is meant (what `config set --path ... 1` stores)", () => {
+    const numeric = seedWith((c) => {
+      c["mailstack:domains"][0].dmarc.fo = 1;
+      c["mailstack:domains"][0].dkimSelector = 2026;
+      c["mailstack:domains"][0].users = ["i", 42];
+    });
+    const d = validateStackConfig(toEngineConfig(numeric)).domains[0];
+    assert.deepEqual([d.dmarc.fo, d.dkimSelector, d.users], ["1", "2026", ["i", "42"]]);
+    // Numbers are not taken where only words fit.
+    assert.deepEqual(problemsOf(seedWith((c) => { c["mailstack:domains"][0].dmarc.policy = 1; })).map((p) => p.key), ["mailstack:domains[0].dmarc.policy"]);
+  });
+
+  test("mailstack:allowKeyReplacement: false unless set; true or false as the CLI passes them (text)", () => {
+    assert.equal(validateStackConfig(toEngineConfig(seed)).allowKeyReplacement, false);
+    assert.equal(validateStackConfig(toEngineConfig({ ...seed, "mailstack:allowKeyReplacement": "true" })).allowKeyReplacement, true);
+    assert.equal(validateStackConfig(toEngineConfig({ ...seed, "mailstack:allowKeyReplacement": false })).allowKeyReplacement, false);
+  });
 
   test("reports every problem at once, and the message names each key and fix", () => {
     const config = seedWith((c) => {
