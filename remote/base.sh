@@ -119,7 +119,15 @@ network:
           via: "fe80::1"
           on-link: true
 CONF
-    netplan apply
+    # netplan apply reloads udev, which a container VPS (LXC, nspawn) does not run: there, render the
+    # files and have networkd (netplan's renderer on servers) pick them up.
+    if udevadm control --ping >/dev/null 2>&1; then
+      netplan apply
+    else
+      netplan generate
+      networkctl reload
+      networkctl reconfigure "$iface"
+    fi
     for _ in $(seq 1 25); do
       ip -6 addr show scope global | grep -qF "inet6 $MS_IPV6/" && break
       sleep 0.2
