@@ -13,6 +13,7 @@ export const smtp = stack.smtp;
 export const smtpPasswords = stack.smtpPasswords;
 /** DKIM selector and record name per domain. */
 export const dkim = Object.fromEntries(Object.entries(stack.dkim).map(([d, k]) => [d, { selector: k.selector, recordName: k.recordName }]));
-/** Per host: OS and chasquid version found, and the verification report of the last converge. */
-export const hosts = Object.fromEntries(Object.entries(stack.hosts).map(([name, h]) => [name, { facts: h.facts, verification: h.verification }]));
+/** Per host: OS and chasquid found, the SSH host key pinned, and the verification report of the last converge. */
+export const hosts = Object.fromEntries(Object.entries(stack.hosts).map(([name, h]) =>
+  [name, { facts: h.facts, hostKey: h.hostKey, verification: h.verification }]));
 export const warnings = stack.warnings;

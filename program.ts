@@ -64,7 +64,10 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
 
   const hosts: Record<string, MailHost> = {};
   for (const host of config.hosts) {
-    hosts[host.hostname] = new MailHost(`host-${host.hostname}`, {
+    // Named after the address, not the host name: renaming the host updates its steps in place
+    // (a new name is a new certificate and chasquid.conf), where new names would create new steps
+    // and delete the old ones, whose delete commands remove the domains from the same machine.
+    hosts[host.hostname] = new MailHost(`host-${host.ipv4}`, {
       host,
       sshPrivateKey: secrets.sshPrivateKey,
       acme: config.acme,
@@ -74,7 +77,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       domains: config.domains.map((d) => ({
         name: d.name,
         dkimSelector: d.dkimSelector,
-        aliasesFile: renderAliasesFile(d.name, d.aliases),
+        aliasesFile: renderAliasesFile(d.name, d.aliases, d.users),
         dkimPrivateKeyPem: dkimKeys[d.name].privateKeyPem,
         usersFile: users[d.name].usersFile,
       })),
@@ -83,7 +86,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
 
   const warnings: string[] = [];
   for (const h of config.hosts.filter((x) => !x.sshHostKey)) {
-    const warning = `${h.hostname}: SSH host key not pinned; set mailstack:hosts[].sshHostKey (ssh-keyscan -t ed25519 ${h.ipv4}) so a changed key stops the deploy`;
+    const warning = `${h.hostname}: SSH host key pinned on first use (pulumi stack output hosts shows it); check it against the provider's console and set mailstack:hosts[].sshHostKey (ssh-keyscan -t ed25519 ${h.ipv4})`;
     warnings.push(warning);
     // Also under "Diagnostics" of every preview and up, not only in the stack output.
     pulumi.log.warn(warning, hosts[h.hostname]);

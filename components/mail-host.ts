@@ -5,7 +5,7 @@ import {
   baseCommand, chasquidCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
   HostDomain, HostPlanInput, preflightCommand, tlsCommand, tlsStdin, verifyCommand, verifyStdin,
 } from "../plans/host/steps";
-import { parsePreflight } from "../plans/host/preflight";
+import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
 import type { AcmeConfig, HostConfig } from "../stacks/schema";
 
 export interface MailHostDomain extends HostDomain {
@@ -44,8 +44,10 @@ export interface MailHostArgs {
  * a script from remote/, idempotent, and re-runs only when its own inputs change.
  */
 export class MailHost extends pulumi.ComponentResource {
-  /** What preflight found: OS, chasquid version, DKIM mode. */
-  readonly facts: pulumi.Output<{ os: string; chasquid: string; dkim: string }>;
+  /** OS (preflight), the chasquid installed and its DKIM mode (base step). */
+  readonly facts: pulumi.Output<HostFacts>;
+  /** The SSH host key every step after preflight pins: `host.sshHostKey`, or the one seen first. */
+  readonly hostKey: pulumi.Output<string>;
   /** The verification report (one `ok`/`FAIL` line per check). */
   readonly verification: pulumi.Output<string>;
 
@@ -56,7 +58,7 @@ export class MailHost extends pulumi.ComponentResource {
       host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall,
       domains: args.domains.map(({ name: n, dkimSelector, aliasesFile }) => ({ name: n, dkimSelector, aliasesFile })),
     };
-    const connection: command.types.input.remote.ConnectionArgs = {
+    const firstContact: command.types.input.remote.ConnectionArgs = {
       host: host.ipv4,
       port: host.sshPort,
       user: host.sshUser,
@@ -70,6 +72,7 @@ export class MailHost extends pulumi.ComponentResource {
     // Steps fed secrets on stdin also keep their output out of the logs and secret in state: the
     // scripts print none, but a failing tool might echo its input.
     const stepInputs: pulumi.Input<unknown>[] = [];
+    let connection: pulumi.Input<command.types.input.remote.ConnectionArgs> = firstContact;
     const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[], secretStdin = false) => {
       stepInputs.push(pulumi.all([args.create, args.stdin ?? "", args.delete ?? ""]));
       return new command.remote.Command(`${name}-${id}`, {
@@ -77,9 +80,14 @@ export class MailHost extends pulumi.ComponentResource {
       }, { parent: this, dependsOn, deleteBeforeReplace: true, ...(secretStdin ? { additionalSecretOutputs: ["stdout", "stderr"] } : {}) });
     };
 
+    // Preflight sends nothing secret. Without a configured host key, the key it connected to is
+    // pinned from then on (trust on first use): every later step, and every later deploy (the
+    // preflight output stays in state), refuses another key.
     const preflight = step("preflight", { create: preflightCommand(plan) }, []);
-    const facts = preflight.stdout.apply(parsePreflight);
-    const base = step("base", { create: facts.apply((f) => baseCommand(plan, f)) }, [preflight]);
+    const seen = preflight.stdout.apply(parsePreflight);
+    this.hostKey = host.sshHostKey ? pulumi.output(host.sshHostKey) : seen.hostKey;
+    connection = { ...firstContact, hostKey: this.hostKey };
+    const base = step("base", { create: baseCommand(plan) }, [preflight]);
     const tls = step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, [base, ...(args.dnsReady ?? [])]);
 
     // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
@@ -94,7 +102,7 @@ export class MailHost extends pulumi.ComponentResource {
 
     const dkimKeys = pulumi.all(Object.fromEntries(args.domains.map((d) => [d.name, d.dkimPrivateKeyPem])));
     const chasquid = step("chasquid", {
-      create: facts.apply((f) => chasquidCommand(plan, f)),
+      create: chasquidCommand(plan),
       delete: chasquidDeleteCommand(plan),
       stdin: pulumi.secret(dkimKeys.apply((keys) => chasquidStdin(plan, keys))),
     }, [tls, ...domainSteps], true);
@@ -108,8 +116,8 @@ export class MailHost extends pulumi.ComponentResource {
       logging: "stdout",
     }, [chasquid]);
 
-    this.facts = facts;
+    this.facts = pulumi.all([seen.os, base.stdout]).apply(([os, report]) => parseBaseReport(os, report));
     this.verification = verify.stdout;
-    this.registerOutputs({ facts: this.facts, verification: this.verification });
+    this.registerOutputs({ facts: this.facts, hostKey: this.hostKey, verification: this.verification });
   }
 }

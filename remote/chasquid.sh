@@ -2,40 +2,57 @@
 # Step 5: chasquid's configuration and DKIM keys. Runs after the domain steps have written each
 # domain's folder, users and aliases, so a (re)start loads them all. Restarts chasquid only when
 # something it reads at start changed (config, native DKIM keys, the set of domains, or it is down).
-# Parameters: MS_DOMAINS (space-separated), MS_DKIM_MODE (native|hook).
-# Bundle (stdin, secret): chasquid.conf, dkim/<domain>/<selector>.pem (PKCS#8).
+# How DKIM is signed is decided here, from the chasquid installed now (it may have been upgraded
+# since the last deploy): natively from 1.14, else by the packaged post-data hook with dkimpy.
+# Parameters: MS_DOMAINS (space-separated). Bundle (stdin, secret): chasquid.conf,
+# dkim/<domain>/<selector>.pem (PKCS#8).
 set -euo pipefail
-: "${MS_DOMAINS:?}" "${MS_DKIM_MODE:?}"
+: "${MS_DOMAINS:?}"
 etc=/etc/chasquid
 bundle=$(mktemp -d)
 trap 'rm -rf "$bundle"' EXIT
 read_bundle "$bundle"
 restart=()
+version=$(chasquid_version)
+if version_ge "$version" 1.14; then dkim_mode=native; else dkim_mode=hook; fi
 
-[ -n "$(install_file "$etc/chasquid.conf" 0644 root:root <"$bundle/chasquid.conf")" ] && restart+=(chasquid.conf)
+wrote=$(install_file "$etc/chasquid.conf" 0644 root:root <"$bundle/chasquid.conf")
+[ -z "$wrote" ] || restart+=(chasquid.conf)
 
 # chasquid loads domain folders at start only: a new or removed domain needs a restart.
-[ -n "$(printf '%s\n' "$MS_DOMAINS" | install_file "$etc/.mailstack-domains" 0644 root:root)" ] && restart+=("domains: $MS_DOMAINS")
+wrote=$(printf '%s\n' "$MS_DOMAINS" | install_file "$etc/.mailstack-domains" 0644 root:root)
+[ -z "$wrote" ] || restart+=("domains: $MS_DOMAINS")
 
 for domain in $MS_DOMAINS; do
   dir=$etc/domains/$domain
-  [ -f "$dir/.mailstack" ] || die "$dir is not set up (the domain step runs first)"
+  [ -f "$dir/users" ] || die "$dir is not set up (the domain step runs first)"
 
   key=$(find "$bundle/dkim/$domain" -name '*.pem' | head -n 1)
   [ -n "$key" ] || die "no DKIM key for $domain in the bundle"
   selector=$(basename "$key" .pem)
-  if [ "$MS_DKIM_MODE" = native ]; then
+  if [ "$dkim_mode" = native ]; then
     # chasquid 1.14+: domains/<d>/dkim:<selector>.pem, loaded at start; every file found signs.
-    [ -n "$(install_file "$dir/dkim:$selector.pem" 0640 root:chasquid <"$key")" ] && restart+=("dkim $domain")
+    wrote=$(install_file "$dir/dkim:$selector.pem" 0640 root:chasquid <"$key")
+    [ -z "$wrote" ] || restart+=("dkim $domain")
     for old in "$dir"/dkim:*.pem; do
-      [ -e "$old" ] && [ "$old" != "$dir/dkim:$selector.pem" ] && rm -f "$old" && restart+=("old dkim $old")
+      if [ -e "$old" ] && [ "$old" != "$dir/dkim:$selector.pem" ]; then
+        rm -f "$old"
+        restart+=("old dkim $old")
+      fi
     done
-    rm -f "$etc/certs/$domain/dkim_privkey.pem" "$dir/dkim_selector"
+    if [ -e "$etc/certs/$domain/dkim_privkey.pem" ] || [ -e "$dir/dkim_selector" ]; then
+      rm -f "$etc/certs/$domain/dkim_privkey.pem" "$dir/dkim_selector"
+      rmdir "$etc/certs/$domain" 2>/dev/null || true
+      restart+=("dkim $domain now native")
+    fi
   else
     # chasquid 1.11-1.13: the packaged post-data hook signs with dkimsign (python3-dkim), run as chasquid.
     mkdir -p "$etc/certs/$domain"
     install_file "$etc/certs/$domain/dkim_privkey.pem" 0640 root:chasquid <"$key" | sed 's/^/wrote /'
     printf '%s\n' "$selector" | install_file "$dir/dkim_selector" 0644 root:root | sed 's/^/wrote /'
+    for old in "$dir"/dkim:*.pem; do
+      [ -e "$old" ] && rm -f "$old" && restart+=("dkim $domain by the hook")
+    done
   fi
 done
 
@@ -49,19 +66,20 @@ for marker in "$etc"/domains/*/.mailstack; do
   restart+=("removed domain $domain")
 done
 
-# TLS 1.2+ only: Go 1.22+ honours this (Debian 13's chasquid); older builds ignore it.
+# TLS 1.2+ only: Go 1.22+ honours this (chasquid 1.15); older builds ignore it.
 mkdir -p /etc/systemd/system/chasquid.service.d
-if [ -n "$(install_file /etc/systemd/system/chasquid.service.d/50-mailstack.conf 0644 root:root <<'CONF'
+wrote=$(install_file /etc/systemd/system/chasquid.service.d/50-mailstack.conf 0644 root:root <<'CONF'
 [Service]
 Environment=GODEBUG=tls10server=0
 CONF
-)" ]; then
+)
+if [ -n "$wrote" ]; then
   systemctl daemon-reload
   restart+=("TLS 1.2 minimum")
 fi
 
 systemctl is-active --quiet chasquid || restart+=("not running")
-systemctl is-enabled --quiet chasquid 2>/dev/null || systemctl enable --quiet chasquid
+systemctl is-enabled --quiet chasquid 2>/dev/null || systemctl enable --quiet chasquid "${CHASQUID_SOCKETS[@]}"
 if [ ${#restart[@]} -gt 0 ]; then
   log "restarting chasquid: ${restart[*]}"
   restart_chasquid
@@ -77,3 +95,4 @@ if [ ${#restart[@]} -gt 0 ]; then
 else
   echo "restarted=no"
 fi
+printf 'chasquid=%s\ndkim=%s\n' "$version" "$dkim_mode"

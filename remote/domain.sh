@@ -6,16 +6,21 @@
 set -euo pipefail
 : "${MS_DOMAIN:?}"
 dir=/etc/chasquid/domains/$MS_DOMAIN
-mkdir -p "$dir"
-touch "$dir/.mailstack"   # marks folders this stack owns (removal never touches others)
+if [ ! -d "$dir" ]; then
+  mkdir -p "$dir"
+  # Marks folders this stack created: removal never touches a folder someone else made.
+  touch "$dir/.mailstack"
+elif [ ! -f "$dir/.mailstack" ]; then
+  log "domain $MS_DOMAIN: $dir existed before mailstack; its users and aliases are now managed, the folder is kept on destroy"
+fi
 bundle=$(mktemp -d)
 trap 'rm -rf "$bundle"' EXIT
 read_bundle "$bundle"
-# Owned by chasquid: 1.15 exits when a reload cannot read the users file.
-install_file "$dir/users" 0640 chasquid:chasquid <"$bundle/users" | sed 's/^/wrote /'
-install_file "$dir/aliases" 0640 chasquid:chasquid <"$bundle/aliases" | sed 's/^/wrote /'
+# Readable by chasquid, writable by root only (from 1.12 a reload that cannot read them is fatal).
+install_file "$dir/users" 0640 root:chasquid <"$bundle/users" | sed 's/^/wrote /'
+install_file "$dir/aliases" 0640 root:chasquid <"$bundle/aliases" | sed 's/^/wrote /'
 # Ask for the reload now where chasquid supports it (1.12+); older ones pick it up within 30 s.
 if version_ge "$(chasquid_version)" 1.12 && systemctl is-active --quiet chasquid; then
-  systemctl kill --signal=HUP chasquid || true
+  reload_chasquid
 fi
 log "domain $MS_DOMAIN: users and aliases in place"

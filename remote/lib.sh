@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Shared helpers, prepended to every remote step by plans/host/step-command.ts (never run alone).
 set -euo pipefail
+# Without it bash runs $(...) with -e off: a failing command inside a substitution would go unnoticed.
+shopt -s inherit_errexit
 umask 022
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
@@ -51,9 +53,52 @@ read_bundle() {
   done
 }
 
-# Restart chasquid cleanly: after a failed first start, systemd keeps the sockets in start-limit-hit.
+CHASQUID_SOCKETS=(chasquid-smtp.socket chasquid-submission.socket chasquid-submission_tls.socket)
+
+# Restart chasquid cleanly: after a failed start systemd keeps the unit and its sockets failed
+# (start-limit-hit), so clear that first; the sockets themselves keep listening (no dropped backlog).
 restart_chasquid() {
-  systemctl reset-failed chasquid.service chasquid-smtp.socket chasquid-submission.socket chasquid-submission_tls.socket 2>/dev/null || true
-  systemctl restart chasquid-smtp.socket chasquid-submission.socket chasquid-submission_tls.socket
+  systemctl reset-failed chasquid.service "${CHASQUID_SOCKETS[@]}" 2>/dev/null || true
+  systemctl start "${CHASQUID_SOCKETS[@]}"
   systemctl restart chasquid.service
+}
+
+# Ask a running chasquid to re-read users and aliases (1.12+). Only the main process: a unit-wide
+# signal would also hit running hooks and deliveries.
+reload_chasquid() {
+  local pid
+  pid=$(systemctl show -p MainPID --value chasquid.service 2>/dev/null || echo 0)
+  [ "${pid:-0}" -gt 0 ] && kill -HUP "$pid"
+  return 0
+}
+
+# apt_get ARGS...: apt-get that waits for another package job to release apt's locks (a fresh
+# VPS runs unattended-upgrades right after its first boot), at most MS_APT_WAIT seconds (600), and
+# finishes a dpkg run that was interrupted (a reboot in the middle of an install) before going on.
+apt_get() {
+  local deadline=$((SECONDS + ${MS_APT_WAIT:-600})) out rc told=no repaired=no
+  while :; do
+    rc=0
+    out=$(apt-get -o DPkg::Lock::Timeout=5 "$@" 2>&1) || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      [ -z "$out" ] || printf '%s\n' "$out"
+      return 0
+    fi
+    if [ "$repaired" = no ] && grep -q "dpkg was interrupted" <<<"$out"; then
+      log "an earlier package run was interrupted: dpkg --configure -a"
+      dpkg --configure -a
+      repaired=yes
+      continue
+    fi
+    if grep -qiE "could not get lock|unable to acquire|unable to lock" <<<"$out"; then
+      [ "$SECONDS" -lt "$deadline" ] \
+        || die "apt stayed busy for ${MS_APT_WAIT:-600} s: another package job holds its lock (ps aux | grep -E 'apt|dpkg|unattended'); run pulumi up again once it is done"
+      [ "$told" = yes ] || log "another package job holds apt's lock (a new VPS updates itself after its first boot): waiting"
+      told=yes
+      sleep 3
+      continue
+    fi
+    printf '%s\n' "$out" >&2
+    return "$rc"
+  done
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Step 1: is this a host mailstack can converge? Prints facts as key=value lines; changes nothing
-# but apt's package lists.
+# Step 1: is this a host mailstack can converge? Prints facts as key=value lines (os, hostkey);
+# changes nothing but apt's package lists.
 set -euo pipefail
 
 [ "$(id -u)" -eq 0 ] || die "not root: log in as root, or give the SSH user passwordless sudo (mailstack:hosts[].sshUser)"
@@ -22,16 +22,17 @@ case "${ID:-}" in
 esac
 command -v systemctl >/dev/null || die "no systemd: mailstack needs systemd to run chasquid and certbot's timer"
 
-apt-get update -qq
+apt_get update -qq
 version=$(chasquid_version)
 if [ -z "$version" ] || [ "$version" = "(none)" ]; then
   die "no chasquid package for $os: enable the distribution's main (Debian) or universe (Ubuntu) archive"
 fi
 version_ge "$version" 1.11 || die "chasquid $version is too old (needs 1.11+)"
+# Debian 12's own (1.11) is replaced by Debian 13's in the base step; how DKIM is signed is decided
+# there and at each chasquid step, from the version actually installed.
 
-# chasquid signs natively from 1.14; before, the packaged post-data hook signs with dkimpy.
-if version_ge "$version" 1.14; then dkim=native; else dkim=hook; fi
-
+hostkey=/etc/ssh/ssh_host_ed25519_key.pub
+[ -r "$hostkey" ] || die "no ed25519 SSH host key ($hostkey): mailstack pins it (ssh-keygen -A creates one)"
 printf 'os=%s\n' "${ID}-${VERSION_ID}"
-printf 'chasquid=%s\n' "$version"
-printf 'dkim=%s\n' "$dkim"
+# The key this connection was made with: later steps pin it unless sshHostKey pins one already.
+printf 'hostkey=%s\n' "$(cut -d' ' -f1,2 "$hostkey")"

@@ -12,11 +12,23 @@ read_bundle "$bundle"
 # A private ACME server's CA goes into the system store: renewals by the timer need it too.
 ca=/usr/local/share/ca-certificates/mailstack-acme.crt
 if [ -f "$bundle/acme-ca.pem" ]; then
-  if [ -n "$(install_file "$ca" 0644 root:root <"$bundle/acme-ca.pem")" ]; then update-ca-certificates >/dev/null; fi
+  wrote=$(install_file "$ca" 0644 root:root <"$bundle/acme-ca.pem")
+  [ -z "$wrote" ] || update-ca-certificates >/dev/null
 elif [ -f "$ca" ]; then
   rm -f "$ca"
   update-ca-certificates --fresh >/dev/null
 fi
+
+# The certificate this host serves. After a rename the old name's certificate goes (certbot's lineage
+# and chasquid's copy): nothing else would ever renew or remove it.
+mkdir -p /etc/mailstack
+previous=$(cat /etc/mailstack/certificate-name 2>/dev/null || true)
+if [ -n "$previous" ] && [ "$previous" != "$MS_HOSTNAME" ]; then
+  log "the host was renamed from $previous: removing that name's certificate"
+  certbot delete --non-interactive --cert-name "$previous" >/dev/null 2>&1 || true
+  rm -rf "/etc/chasquid/certs/$previous"
+fi
+printf '%s\n' "$MS_HOSTNAME" | install_file /etc/mailstack/certificate-name 0644 root:root | sed 's/^/wrote /'
 
 hook=/etc/letsencrypt/renewal-hooks/deploy/50-mailstack-chasquid
 mkdir -p "$(dirname "$hook")"

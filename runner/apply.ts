@@ -61,8 +61,9 @@ async function runCommand(name: string, inputs: Inputs, text: string, log: Apply
   if (result.code !== 0) {
     const output = `${result.stdout}${result.stderr}`;
     // The provider's own format: the command text, then the combined output.
-    const summary = `${name}: ${what} exited ${result.code}: running ${JSON.stringify(text.split("\n")[1] ?? text)}...:\n${output}`;
-    throw new CommandFailed(redact(summary, secretStrings(inputs)));
+    // The resource name is not secret (a URN never is), even where it holds a value that is.
+    const detail = `${what} exited ${result.code}: running ${JSON.stringify(text.split("\n")[1] ?? text)}...:\n${output}`;
+    throw new CommandFailed(`${name}: ${redact(detail, secretStrings(inputs))}`);
   }
   return { stdout: result.stdout.replace(/\n$/, ""), stderr: result.stderr.replace(/\n$/, "") };
 }

@@ -144,7 +144,11 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   process.off("unhandledRejection", onRejection);
 
   writePrivate(stateFile, { world: world.startedAt, resources: state } satisfies SavedState);
-  const secrets = [...secretStrings(Object.values(state).map((s) => s.outputs)), ...secretStrings(engine.registrations.map((r) => r.inputs))];
+  // A value inside a resource's name is not a secret (URNs never are): the host address in a step's
+  // name stays readable although the connection it is part of is secret.
+  const names = engine.registrations.map((r) => r.name);
+  const secrets = [...secretStrings(Object.values(state).map((s) => s.outputs)), ...secretStrings(engine.registrations.map((r) => r.inputs))]
+    .filter((s) => !names.some((n) => n.includes(s)));
   const error = errors.length > 0 ? redact(errors.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"), secrets) : undefined;
   if (!error) writePrivate(outputsFile, outputs);
   const report: DeployReport = {

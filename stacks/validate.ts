@@ -1,5 +1,6 @@
 // Stack config → typed StackConfig, or one error that lists every problem (key, what is wrong, the fix).
 // Runs before any resource is declared, so bad input never half-applies.
+import { forwardingProblems } from "./forwarding";
 import {
   inZone, isCertificatePem, isDnsName, isEmail, isHostname, isIPv4, isIPv6, isLocalPart, isPrivateKeyPem,
   isSshPublicKeyLine,
@@ -143,6 +144,9 @@ const ACME_KEYS = ["email", "directory", "caBundle"];
 
 const setPath = (path: string, example: string) => `pulumi config set --path '${NAMESPACE}:${path}' ${example}`;
 
+/** RFC 5952 form (lower case, zeros compressed): what `ip` prints and what the scripts compare with. */
+export const canonicalIPv6 = (ip: string) => new URL(`http://[${ip}]`).hostname.slice(1, -1);
+
 function readHost(r: Reader, key: string, value: Json): Omit<HostConfig, "zone"> & { zone?: string } | undefined {
   const o = r.object(key, value, HOST_KEYS, `each host is { hostname, ipv4, ipv6?, sshUser?, sshPort?, sshHostKey? }`);
   if (!o) return undefined;
@@ -161,7 +165,7 @@ function readHost(r: Reader, key: string, value: Json): Omit<HostConfig, "zone">
   const firewall = r.boolean(`${key}.firewall`, o.firewall, true, "use true (default) or false");
   if (hostname === undefined || ipv4 === undefined || sshUser === undefined || sshPort === undefined) return undefined;
   return {
-    hostname, ipv4, ipv6, zone, sshUser, sshPort, firewall,
+    hostname, ipv4, ipv6: ipv6 === undefined ? undefined : canonicalIPv6(ipv6), zone, sshUser, sshPort, firewall,
     sshHostKey: sshHostKey?.trim().split(/\s+/).slice(0, 2).join(" "),
   };
 }
@@ -315,6 +319,10 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
         "drop includes, or replace them with the ip4:/ip6: ranges they stand for");
     }
   });
+
+  if (domains.length === (Array.isArray(values.domains) ? values.domains.length : -1)) {
+    for (const p of forwardingProblems(domains)) r.add(`${NAMESPACE}:${p.key}`, p.problem, p.fix);
+  }
 
   const zones = [...new Set(domains.map((d) => d.zone))].sort((a, b) => b.length - a.length);
   const hosts = (r.list(`${NAMESPACE}:hosts`, values.hosts, "hosts is a list of { hostname, ipv4, ... }") ?? [])

@@ -1,12 +1,13 @@
-// npm run world -- up|down|status|reboot [--os debian13|debian12] [--hostname FQDN] [--no-seed]
+// npm run world -- up|down|status|reboot [--os debian13|debian12] [--vps provider|bare] [--hostname FQDN] [--no-seed]
 //                  dns list <zone>
-import { DEFAULT_HOSTNAME, DEFAULT_OS, OsName, SUITES } from "./config";
+import { DEFAULT_FLAVOUR, DEFAULT_HOSTNAME, DEFAULT_OS, FLAVOURS, OsName, SUITES, VpsFlavour } from "./config";
 import { listRecords } from "./dns";
 import { down, printStatus, reboot, status, up } from "./lifecycle";
 
 const USAGE = `usage: npm run world -- <command>
-  up [--os debian13|debian12] [--hostname FQDN] [--no-seed]
-                                                  start the world (no-op when already up)
+  up [--os debian13|debian12] [--vps provider|bare] [--hostname FQDN] [--no-seed]
+                                                  start the world (no-op when already up); the vps is
+                                                  a provider's image (default) or a bare debootstrap
   down                                            remove everything but the rootfs cache
   status                                          each party, its address, and whether it answers
   reboot                                          reboot the vps, keeping its disk
@@ -35,7 +36,9 @@ async function main(args: string[]): Promise<number> {
     case "up": {
       const os = (opt(args, "--os") ?? DEFAULT_OS) as OsName;
       if (!(os in SUITES)) throw new Error(`--os must be one of ${Object.keys(SUITES).join(", ")}`);
-      await up({ os, hostname: opt(args, "--hostname") ?? DEFAULT_HOSTNAME, seed: !args.includes("--no-seed"), log });
+      const flavour = (opt(args, "--vps") ?? DEFAULT_FLAVOUR) as VpsFlavour;
+      if (!FLAVOURS.includes(flavour)) throw new Error(`--vps must be one of ${FLAVOURS.join(", ")}`);
+      await up({ os, flavour, hostname: opt(args, "--hostname") ?? DEFAULT_HOSTNAME, seed: !args.includes("--no-seed"), log });
       return 0;
     }
     case "down":

@@ -23,6 +23,20 @@ export const SUITES: Record<OsName, string> = { debian13: "trixie", debian12: "b
 export const DEFAULT_OS: OsName = "debian13";
 export const DEFAULT_HOSTNAME = "mail.example.test";
 
+/**
+ * What the vps looks like when a deploy first logs in. `provider`: a provider's image (cloud-init
+ * from a NoCloud seed at every boot, netplan with the IPv6 lines commented out, IPv6 disabled in
+ * /etc/sysctl.conf, a first-boot package job holding the dpkg lock for a minute, a provider host
+ * name). `bare`: a plain debootstrap with sshd, addresses given from outside.
+ */
+export type VpsFlavour = "provider" | "bare";
+export const FLAVOURS: VpsFlavour[] = ["provider", "bare"];
+export const DEFAULT_FLAVOUR: VpsFlavour = "provider";
+/** The name a provider gives a new VPS (Contabo: vmiNNNNNN.contaboserver.net). */
+export const PROVIDER_HOSTNAME = "vmi123456.contaboserver.net";
+/** How long the provider image's first-boot package job holds the dpkg lock. */
+export const FIRSTBOOT_LOCK_SECONDS = 60;
+
 export const V4_NET = "10.78.0";
 export const V6_NET = "2001:db8:78:";
 
@@ -32,6 +46,8 @@ export interface HostAddr {
   ipv6: string;
 }
 export const HOST: HostAddr = { ipv4: "10.78.0.1", ipv6: "2001:db8:78::1" };
+/** The provider image's default IPv4 gateway: an address nobody holds, so nothing leaves the world. */
+export const ABSENT_GATEWAY = "10.78.0.254";
 export const PARTIES: Record<PartyName, HostAddr & { netns: string }> = {
   vps: { ipv4: "10.78.0.10", ipv6: "2001:db8:78::10", netns: "msw-vps" },
   dns: { ipv4: "10.78.0.53", ipv6: "2001:db8:78::53", netns: "msw-dns" },

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { acmeDown, acmeUp, httpsGet } from "./acme";
-import { ACME_DIR, HOST, INBOX_DIR, OsName, PARTIES, PROXY_PORT, RUN_DIR, SSH_DIR, WORLD_FILE } from "./config";
+import { ACME_DIR, HOST, INBOX_DIR, OsName, PARTIES, PROXY_PORT, RUN_DIR, SSH_DIR, VpsFlavour, WORLD_FILE } from "./config";
 import { CONTROL_SOCKET, dnsDown, dnsUp, worldResolver } from "./knot";
 import { receiverDown, receiverUp } from "./mx";
 import { netDown, netLeftovers, netUp } from "./net";
@@ -20,6 +20,8 @@ const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
 export interface UpOptions {
   os: OsName;
+  /** What the vps looks like at first login (see VpsFlavour). */
+  flavour: VpsFlavour;
   hostname: string;
   /** Mount the apt seed layer when one exists (default true). */
   seed?: boolean;
@@ -34,6 +36,9 @@ export async function up(o: UpOptions): Promise<World> {
     const st = await status();
     if (st.every((s) => s.ok)) {
       if (w.os !== o.os) throw new Error(`the world is already up with ${w.os}; run \`down\` first to switch to ${o.os}`);
+      if (w.vps.flavour !== o.flavour) {
+        throw new Error(`the world's vps is the ${w.vps.flavour} one; run \`down\` first to switch to ${o.flavour}`);
+      }
       o.log(`world: already up (${w.os}), nothing to do`);
       printStatus(st, o.log);
       return w;
@@ -44,20 +49,21 @@ export async function up(o: UpOptions): Promise<World> {
   try {
     fs.mkdirSync(RUN_DIR, { recursive: true });
     // debootstrap (cold only) runs while the rest of the world comes up.
-    const base = ensureBase(o.os, o.log);
+    const base = ensureBase(o.os, o.flavour, o.log);
     base.catch(() => undefined);
     await Promise.all([makeCa(), makeSshKey()]);
-    await netUp();
+    await netUp({ vpsAddresses: o.flavour === "bare" });
     o.log(`world: network up (${secs(t0)})`);
     await Promise.all([proxyUp(), dnsUp(o.hostname), acmeUp(), receiverUp()]);
     o.log(`world: proxy, dns, acme, receiver up (${secs(t0)})`);
     await base;
-    const seeded = await mountOverlay(o.os, o.seed !== false);
-    o.log(`world: vps overlay on the ${o.os} base${seeded ? " + apt seed layer" : ""}`);
-    const hostKey = await personalize(o.hostname);
+    const seeded = await mountOverlay(o.os, o.flavour, o.seed !== false);
+    o.log(`world: vps overlay on the ${o.os} ${o.flavour} image${seeded ? " + apt seed layer" : ""}`);
+    const hostKey = await personalize(o.hostname, o.flavour);
     bootContainer();
     const w = buildWorld({
       os: o.os,
+      flavour: o.flavour,
       hostname: o.hostname,
       sshPrivateKeyPath: SSH_KEY,
       sshHostKey: hostKey,

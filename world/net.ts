@@ -7,7 +7,11 @@ import { must, run } from "./proc";
 
 const ip = (...args: string[]) => must("ip", args);
 
-export async function netUp(): Promise<void> {
+/**
+ * `vpsAddresses: false` leaves the vps's interface unconfigured: a provider image configures its
+ * own network (netplan) at boot.
+ */
+export async function netUp(options: { vpsAddresses: boolean } = { vpsAddresses: true }): Promise<void> {
   await ip("netns", "add", WORLD_NETNS);
   await ip("-n", WORLD_NETNS, "link", "set", "lo", "up");
   await ip("-n", WORLD_NETNS, "link", "add", BRIDGE, "type", "bridge");
@@ -20,16 +24,17 @@ export async function netUp(): Promise<void> {
   await ip("link", "set", HOST_IF, "up");
   // Belt and braces: the host side never routes world traffic anywhere.
   fs.writeFileSync(`/proc/sys/net/ipv4/conf/${HOST_IF}/forwarding`, "0");
-  for (const name of Object.keys(PARTIES) as PartyName[]) await partyUp(name);
+  for (const name of Object.keys(PARTIES) as PartyName[]) await partyUp(name, name !== "vps" || options.vpsAddresses);
 }
 
-async function partyUp(name: PartyName): Promise<void> {
+async function partyUp(name: PartyName, addresses: boolean): Promise<void> {
   const p = PARTIES[name];
   const port = `p-${name}`;
   await ip("netns", "add", p.netns);
   await ip("-n", p.netns, "link", "set", "lo", "up");
   await ip("link", "add", port, "netns", WORLD_NETNS, "type", "veth", "peer", "name", "eth0", "netns", p.netns);
   await ip("-n", WORLD_NETNS, "link", "set", port, "master", BRIDGE, "up");
+  if (!addresses) return;
   await ip("-n", p.netns, "addr", "add", `${p.ipv4}/24`, "dev", "eth0");
   await ip("-n", p.netns, "addr", "add", `${p.ipv6}/64`, "dev", "eth0", "nodad");
   await ip("-n", p.netns, "link", "set", "eth0", "up");

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ExecResult, sshExec as sshRun, SshTarget } from "./ssh";
-import { ACME_DIR, ACME_DIRECTORY, HOST, HostAddr, INBOX_DIR, OsName, PARTIES, PROXY_URL, WORLD_FILE, ZONES } from "./config";
+import { ACME_DIR, ACME_DIRECTORY, HOST, HostAddr, INBOX_DIR, OsName, PARTIES, PROXY_URL, VpsFlavour, WORLD_FILE, ZONES } from "./config";
 
 type PartyAddr = HostAddr & { netns: string };
 
@@ -11,7 +11,9 @@ export interface World {
   os: OsName;
   hosts: { host: HostAddr; vps: PartyAddr; dns: PartyAddr; acme: PartyAddr; gmail: PartyAddr };
   vps: {
+    /** The stack's host name (the PTR the world's "provider panel" set). */
     hostname: string;
+    flavour: VpsFlavour;
     sshUser: string;
     sshPort: number;
     sshPrivateKeyPath: string;
@@ -26,6 +28,7 @@ export interface World {
 
 export interface WorldInputs {
   os: OsName;
+  flavour: VpsFlavour;
   hostname: string;
   sshPrivateKeyPath: string;
   sshHostKey: string;
@@ -41,6 +44,7 @@ export function buildWorld(i: WorldInputs): World {
     hosts: { host: { ...HOST }, vps: { ...PARTIES.vps }, dns: { ...PARTIES.dns }, acme: { ...PARTIES.acme }, gmail: { ...PARTIES.gmail } },
     vps: {
       hostname: i.hostname,
+      flavour: i.flavour,
       sshUser: "root",
       sshPort: 22,
       sshPrivateKeyPath: i.sshPrivateKeyPath,

@@ -15,8 +15,9 @@ stop() {
 trap stop TERM INT
 
 while :; do
-  # CAP_NET_ADMIN, as a real VPS's root has it: the vps manages its own netns (firewall, sysctls).
-  systemd-nspawn -D "$root" -b -M msw-vps --register=no --keep-unit --capability=CAP_NET_ADMIN \
+  # CAP_NET_ADMIN and a writable /proc/sys/net (only that: "network"), as a real VPS's root has them:
+  # the vps manages its own netns (addresses, firewall, IPv6 sysctls at boot).
+  SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn -D "$root" -b -M msw-vps --register=no --keep-unit --capability=CAP_NET_ADMIN \
     --network-namespace-path="/run/netns/$netns" --resolv-conf=off --timezone=off </dev/null &
   child=$!
   echo "$child" >"$pidfile"

@@ -1,7 +1,8 @@
 // The vps: a fresh overlay on the cached Debian base, booted with systemd-nspawn in netns msw-vps.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { OsName, PARTIES, PID_DIR, RUN_DIR } from "./config";
+import { randomUUID } from "node:crypto";
+import { OsName, PARTIES, PID_DIR, PROVIDER_HOSTNAME, RUN_DIR, VpsFlavour } from "./config";
 import { CA_CERT, SSH_KEY } from "./pki";
 import { alive, daemonAlive, must, readPid, run, sleep, startDaemon, stopDaemon, waitDead, waitFor } from "./proc";
 import { basePath, resolvConf } from "./rootfs";
@@ -13,11 +14,11 @@ export const VPS_ROOT = path.join(VPS_DIR, "root");
 const NSPAWN_PIDFILE = path.join(PID_DIR, "nspawn");
 
 /** Mounts a fresh overlay (empty upper dir) over the base image; returns whether the seed is used. */
-export async function mountOverlay(os: OsName, useSeed: boolean): Promise<boolean> {
+export async function mountOverlay(os: OsName, flavour: VpsFlavour, useSeed: boolean): Promise<boolean> {
   for (const d of ["upper", "work", "root"]) fs.mkdirSync(path.join(VPS_DIR, d), { recursive: true });
   // The seed (if any) sits above the base: its apt lists/.debs win over the base's.
   const seeded = useSeed && seedExists(os);
-  const lower = seeded ? `${seedPath(os)}:${basePath(os)}` : basePath(os);
+  const lower = seeded ? `${seedPath(os)}:${basePath(os, flavour)}` : basePath(os, flavour);
   await must("mount", [
     "-t", "overlay", "overlay",
     "-o", `lowerdir=${lower},upperdir=${VPS_DIR}/upper,workdir=${VPS_DIR}/work`,
@@ -26,21 +27,49 @@ export async function mountOverlay(os: OsName, useSeed: boolean): Promise<boolea
   return seeded;
 }
 
-/** Per-world settings written into the overlay; returns the new ed25519 host public key. */
-export async function personalize(hostname: string): Promise<string> {
+/** The NoCloud seed a provider hands its image: instance id, host name, the customer's SSH key. */
+export function noCloudSeed(instanceId: string, hostname: string, sshPublicKey: string): { "meta-data": string; "user-data": string } {
+  return {
+    "meta-data": `instance-id: ${instanceId}\nlocal-hostname: ${hostname.split(".")[0]}\n`,
+    "user-data": [
+      "#cloud-config",
+      `hostname: ${hostname.split(".")[0]}`,
+      `fqdn: ${hostname}`,
+      "disable_root: false",
+      "ssh_pwauth: false",
+      "ssh_authorized_keys:",
+      `  - ${sshPublicKey.trim()}`,
+      "",
+    ].join("\n"),
+  };
+}
+
+/**
+ * Per-world settings written into the overlay; returns the new ed25519 host public key. The bare
+ * vps gets its name and the SSH key written directly; the provider one gets them from cloud-init
+ * (NoCloud seed) at boot, under the provider's default host name.
+ */
+export async function personalize(hostname: string, flavour: VpsFlavour): Promise<string> {
   const r = (rel: string) => path.join(VPS_ROOT, rel);
-  const short = hostname.split(".")[0] ?? hostname;
-  fs.writeFileSync(r("etc/hostname"), `${short}\n`);
-  fs.writeFileSync(
-    r("etc/hosts"),
-    `127.0.0.1 localhost\n127.0.1.1 ${hostname} ${short}\n::1 localhost ip6-localhost ip6-loopback\n`,
-  );
   fs.rmSync(r("etc/resolv.conf"), { force: true });
   fs.writeFileSync(r("etc/resolv.conf"), resolvConf());
-  fs.mkdirSync(r("root/.ssh"), { recursive: true, mode: 0o700 });
-  fs.chmodSync(r("root/.ssh"), 0o700);
-  fs.copyFileSync(`${SSH_KEY}.pub`, r("root/.ssh/authorized_keys"));
-  fs.chmodSync(r("root/.ssh/authorized_keys"), 0o600);
+  if (flavour === "provider") {
+    const seedDir = r("var/lib/cloud/seed/nocloud");
+    fs.mkdirSync(seedDir, { recursive: true });
+    const seed = noCloudSeed(`world-${randomUUID()}`, PROVIDER_HOSTNAME, fs.readFileSync(`${SSH_KEY}.pub`, "utf8"));
+    for (const [name, text] of Object.entries(seed)) fs.writeFileSync(path.join(seedDir, name), text);
+  } else {
+    const short = hostname.split(".")[0] ?? hostname;
+    fs.writeFileSync(r("etc/hostname"), `${short}\n`);
+    fs.writeFileSync(
+      r("etc/hosts"),
+      `127.0.0.1 localhost\n127.0.1.1 ${hostname} ${short}\n::1 localhost ip6-localhost ip6-loopback\n`,
+    );
+    fs.mkdirSync(r("root/.ssh"), { recursive: true, mode: 0o700 });
+    fs.chmodSync(r("root/.ssh"), 0o700);
+    fs.copyFileSync(`${SSH_KEY}.pub`, r("root/.ssh/authorized_keys"));
+    fs.chmodSync(r("root/.ssh/authorized_keys"), 0o600);
+  }
   // Fresh host keys in every world, so each vps has its own identity.
   await must("ssh-keygen", ["-A", "-f", VPS_ROOT]);
   // Trust the world CA (pebble's listener, the receiver) in the system store, nothing else.

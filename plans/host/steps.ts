@@ -3,7 +3,6 @@
 import type { AcmeConfig, HostConfig } from "../../stacks/schema";
 import { renderBundle } from "./bundle";
 import { renderChasquidConf } from "./chasquid-conf";
-import type { HostFacts } from "./preflight";
 import { readRemoteScript, stepCommand } from "./step-command";
 
 export interface HostDomain {
@@ -25,10 +24,9 @@ const sudo = (host: HostConfig) => ({ sudo: host.sshUser !== "root" });
 
 export const preflightCommand = (input: HostPlanInput) => stepCommand("preflight", {}, sudo(input.host));
 
-export function baseCommand(input: HostPlanInput, facts: HostFacts): string {
+export function baseCommand(input: HostPlanInput): string {
   return stepCommand("base", {
     MS_HOSTNAME: input.host.hostname,
-    MS_DKIM_MODE: facts.dkim,
     MS_IPV6: input.host.ipv6 ?? "",
     MS_SSH_PORT: String(input.host.sshPort),
     MS_FIREWALL: input.firewall ? "yes" : "no",
@@ -51,8 +49,8 @@ export function tlsStdin(input: HostPlanInput): string {
   });
 }
 
-export function chasquidCommand(input: HostPlanInput, facts: HostFacts): string {
-  return stepCommand("chasquid", { MS_DOMAINS: input.domains.map((d) => d.name).join(" "), MS_DKIM_MODE: facts.dkim }, sudo(input.host));
+export function chasquidCommand(input: HostPlanInput): string {
+  return stepCommand("chasquid", { MS_DOMAINS: input.domains.map((d) => d.name).join(" ") }, sudo(input.host));
 }
 
 export const chasquidDeleteCommand = (input: HostPlanInput) => stepCommand("chasquid-remove", {}, sudo(input.host));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { renderBundle } from "../../plans/host/bundle";
 import { renderChasquidConf } from "../../plans/host/chasquid-conf";
-import { parsePreflight } from "../../plans/host/preflight";
+import { parseBaseReport, parsePreflight } from "../../plans/host/preflight";
 import { readRemoteScript, REMOTE_DIR, stepCommand } from "../../plans/host/step-command";
 import {
   baseCommand, chasquidCommand, chasquidStdin, domainCommand, domainStdin, HostPlanInput, preflightCommand, tlsCommand,
@@ -21,8 +21,6 @@ const plan: HostPlanInput = {
   host: config.hosts[0], acme: config.acme, firewall: true,
   domains: [{ name: "user.tax", dkimSelector: "mailstack", aliasesFile: "i: me@gmail.test\n" }],
 };
-const native = parsePreflight("os=debian-13\nchasquid=1.15.0-1+b4\ndkim=native\n");
-const hook = parsePreflight("os=debian-12\nchasquid=1.11-2+b2\ndkim=hook\n");
 const dkimPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
 
 /** The bash program inside a rendered step command (between the here-document delimiters). */
@@ -59,7 +57,7 @@ describe("remote steps", () => {
     for (const file of readdirSync(REMOTE_DIR).filter((f) => f.endsWith(".sh"))) {
       assert.match(readFileSync(join(REMOTE_DIR, file), "utf8"), /^#!\/usr\/bin\/env bash\n(#.*\n)*set -euo pipefail\n/, file);
     }
-    const commands = [preflightCommand(plan), baseCommand(plan, native), tlsCommand(plan), chasquidCommand(plan, hook),
+    const commands = [preflightCommand(plan), baseCommand(plan), tlsCommand(plan), chasquidCommand(plan),
       domainCommand(plan, "user.tax"), verifyCommand(plan)];
     for (const c of commands) {
       const syntax = spawnSync("bash", ["-n"], { input: programOf(c), encoding: "utf8" });
@@ -83,24 +81,30 @@ describe("remote steps", () => {
   });
 
   test("step parameters for the seed's host", () => {
-    const base = programOf(baseCommand(plan, native));
+    const base = programOf(baseCommand(plan));
     assert.match(base, /^MS_HOSTNAME='mail\.user\.tax'$/m);
-    assert.match(base, /^MS_DKIM_MODE='native'$/m);
+    assert.doesNotMatch(base, /MS_DKIM_MODE/, "the DKIM mode is decided on the host, from the chasquid installed");
     assert.match(base, /^MS_IPV6='2001:db8:25::25'$/m);
     assert.match(base, /^MS_SSH_PORT='22'$/m);
     assert.match(base, /^MS_FIREWALL='yes'$/m);
-    assert.match(programOf(baseCommand(plan, hook)), /^MS_DKIM_MODE='hook'$/m);
     const tls = programOf(tlsCommand(plan));
     assert.match(tls, /^MS_ACME_DIRECTORY='https:\/\/acme-v02\.api\.letsencrypt\.org\/directory'$/m);
     assert.match(tls, /^MS_ACME_EMAIL='i@user\.tax'$/m);
-    assert.match(programOf(chasquidCommand(plan, hook)), /^MS_DOMAINS='user\.tax'$/m);
+    assert.match(programOf(chasquidCommand(plan)), /^MS_DOMAINS='user\.tax'$/m);
   });
 
-  test("base installs python3-dkim only where the hook signs (chasquid before 1.14)", () => {
-    const base = readRemoteScript("base");
-    assert.match(base, /\[ "\$MS_DKIM_MODE" = hook \] && packages\+=\(python3-dkim\)/);
-    assert.equal(parsePreflight("os=ubuntu-24.04\nchasquid=1.13-1ubuntu0.3\ndkim=hook").dkim, "hook");
+  test("the host reports its OS and SSH key (preflight), the chasquid installed and its DKIM mode (base)", () => {
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJDWId4c0K";
+    assert.deepEqual(parsePreflight(`mailstack: waiting\nos=ubuntu-24.04\nhostkey=${key}\n`), { os: "ubuntu-24.04", hostKey: key });
     assert.throws(() => parsePreflight("mailstack: ERROR: Ubuntu 22.04 ships chasquid 1.8"), /no usable facts/);
+    assert.throws(() => parsePreflight("os=debian-13\nhostkey=ssh-rsa AAAAB3\n"), /no usable facts/);
+    assert.deepEqual(parseBaseReport("ubuntu-24.04", "mailstack: base: 0 change(s)\nchasquid=1.13-1ubuntu0.3\ndkim=hook\n"),
+      { os: "ubuntu-24.04", chasquid: "1.13-1ubuntu0.3", dkim: "hook" });
+    assert.throws(() => parseBaseReport("debian-13", "chasquid=1.15\ndkim=maybe\n"), /no chasquid version/);
+    // Both scripts decide from the version installed: 1.14+ signs natively, older ones through the hook.
+    for (const script of ["base", "chasquid"] as const) {
+      assert.match(readRemoteScript(script), /if version_ge "\$version" 1\.14; then\s+dkim(_mode)?=native/);
+    }
   });
 
   test("preflight refuses Ubuntu 22.04 with what to do", () => {
@@ -151,7 +155,7 @@ describe("remote steps", () => {
 
   test("verify gets the logins on stdin, one per line, and no secret in any command text", () => {
     assert.equal(verifyStdin({ "b@x.test": "pw2", "a@x.test": "pw1" }), "a@x.test pw1\nb@x.test pw2\n");
-    const texts = [preflightCommand(plan), baseCommand(plan, native), tlsCommand(plan), chasquidCommand(plan, native),
+    const texts = [preflightCommand(plan), baseCommand(plan), tlsCommand(plan), chasquidCommand(plan),
       domainCommand(plan, "user.tax"), verifyCommand(plan)].join("\n");
     assert.ok(!texts.includes("BEGIN PRIVATE KEY") && !texts.includes(dkimPem.split("\n")[1]));
     assert.doesNotMatch(texts, /--password=\$|--password=['"]?[A-Za-z0-9]/);

@@ -49,7 +49,7 @@ describe("DNS plan", () => {
   test("two hosts and two domains: MX to each host by priority, SPF lists every address, names unique", () => {
     const raw = clone(stackFileConfig("Pulumi.prod.yaml")) as any;
     raw["mailstack:hosts"].push({ hostname: "mx2.user.tax", ipv4: "198.51.100.7" });
-    raw["mailstack:domains"].push({ name: "shop.example", users: ["sales"], dmarc: { policy: "reject", rua: ["rua@user.tax"] } });
+    raw["mailstack:domains"].push({ name: "shop.example", users: ["sales"], aliases: { sales: "boss@gmail.test" }, dmarc: { policy: "reject", rua: ["rua@user.tax"] } });
     const config = validateStackConfig(toEngineConfig(raw));
     const records = planDnsRecords(config, { "user.tax": dkimValue(publicKeyPem), "shop.example": dkimValue(publicKeyPem) });
 

@@ -13,7 +13,7 @@ const seed = stackFileConfig("Pulumi.prod.yaml");
 function twoByTwo(): Record<string, unknown> {
   const c = clone(seed) as any;
   c["mailstack:hosts"].push({ hostname: "mx2.user.tax", ipv4: "198.51.100.7", ipv6: "2001:db8:7::7" });
-  c["mailstack:domains"].push({ name: "shop.example", users: ["sales", "i"], aliases: { "*": "sales" } });
+  c["mailstack:domains"].push({ name: "shop.example", users: ["sales", "i"], aliases: { sales: "boss@gmail.test", "*": "sales" } });
   return c;
 }
 
@@ -98,8 +98,8 @@ describe("program under the mock engine", () => {
     const changed = second.engine.registrations.filter((r) => r.custom && r.change !== "same").map((r) => `${r.change} ${r.name}`);
     assert.deepEqual(changed.sort(), [
       "create users-shop.example-support-password", "create users-shop.example-support-salt",
-      "replace host-mail.user.tax-verify", "replace host-mx2.user.tax-verify",
-      "update host-mail.user.tax-domain-shop.example", "update host-mx2.user.tax-domain-shop.example",
+      "replace host-198.51.100.7-verify", "replace host-203.0.113.25-verify",
+      "update host-198.51.100.7-domain-shop.example", "update host-203.0.113.25-domain-shop.example",
     ]);
     assert.notEqual(await valueOf(second.stack.users["shop.example"].usersFile), await valueOf(first.stack.users["shop.example"].usersFile));
     assert.equal(await valueOf(second.stack.users["user.tax"].usersFile), await valueOf(first.stack.users["user.tax"].usersFile));
@@ -145,7 +145,7 @@ describe("program under the mock engine", () => {
     assert.deepEqual(stack.smtp, [{ address: "i@user.tax", host: "mail.user.tax", port: 465, alternatePort: 587, username: "i@user.tax" }]);
     assert.match((await valueOf(stack.smtpPasswords))["i@user.tax"], /^[A-Za-z0-9]{32}$/);
     assert.equal(stack.dkim["user.tax"].recordName, "mailstack._domainkey.user.tax");
-    assert.match(stack.warnings.join("\n"), /mail\.user\.tax: SSH host key not pinned/);
+    assert.match(stack.warnings.join("\n"), /mail\.user\.tax: SSH host key pinned on first use/);
   });
 
   test("bad config stops the program before any resource is registered", async () => {

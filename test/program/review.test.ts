@@ -34,11 +34,11 @@ describe("review: what a preview shows", () => {
       "create dns-txt-mailstack._domainkey.shop.example",
       "create dns-txt-shop.example",
       "create dns-txt-shop.example._report._dmarc.user.tax",
-      "create host-mail.user.tax-domain-shop.example",
+      "create host-203.0.113.25-domain-shop.example",
       "create users-shop.example-sales-password",
       "create users-shop.example-sales-salt",
-      "replace host-mail.user.tax-verify",
-      "update host-mail.user.tax-chasquid",
+      "replace host-203.0.113.25-verify",
+      "update host-203.0.113.25-chasquid",
     ]);
     // Each record's content depends on its own domain's key only: the new key is unknown until up,
     // and user.tax's DKIM record is known and unchanged.

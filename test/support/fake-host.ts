@@ -3,13 +3,18 @@
 import type { Applier } from "../../runner/mock-engine";
 import type { DkimMode } from "../../plans/host/preflight";
 
+export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForUnitTestsOnly0000000000";
+
 export function fakeHostApplier(dkim: DkimMode = "native"): Applier {
   return async (reg) => {
     if (reg.type !== "command:remote:Command") return {};
     const step = /# mailstack step: ([a-z-]+)/.exec(String(reg.inputs.create))?.[1];
-    const stdout = step === "preflight"
-      ? (dkim === "native" ? "os=debian-13\nchasquid=1.15.0-1+b4\ndkim=native" : "os=debian-12\nchasquid=1.11-2+b2\ndkim=hook")
-      : step === "verify" ? "verified" : "";
+    const answers: Record<string, string> = {
+      preflight: `os=${dkim === "native" ? "debian-13" : "ubuntu-24.04"}\nhostkey=${FAKE_HOST_KEY}`,
+      base: dkim === "native" ? "chasquid=1.15.0-1+b4\ndkim=native" : "chasquid=1.13-1ubuntu0.3\ndkim=hook",
+      verify: "verified",
+    };
+    const stdout = answers[step ?? ""] ?? "";
     return { stdout, stderr: "" };
   };
 }

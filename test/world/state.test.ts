@@ -9,6 +9,7 @@ import { buildWorld, readWorld, writeWorld } from "../../world/state";
 
 const inputs = {
   os: "debian13" as const,
+  flavour: "provider" as const,
   hostname: "mail.example.test",
   sshPrivateKeyPath: "/x/.local/ssh/id_ed25519",
   sshHostKey: "ssh-ed25519 AAAAtest",
@@ -25,7 +26,7 @@ test("world.json has the agreed shape", () => {
   assert.deepEqual(w.hosts.acme, { ipv4: "10.78.0.14", ipv6: "2001:db8:78::14", netns: "msw-acme" });
   assert.deepEqual(w.hosts.gmail, { ipv4: "10.78.0.25", ipv6: "2001:db8:78::25", netns: "msw-gmail" });
   assert.deepEqual(w.vps, {
-    hostname: "mail.example.test", sshUser: "root", sshPort: 22,
+    hostname: "mail.example.test", flavour: "provider", sshUser: "root", sshPort: 22,
     sshPrivateKeyPath: inputs.sshPrivateKeyPath, sshHostKey: inputs.sshHostKey,
   });
   assert.equal(w.dns.server, "10.78.0.53");
