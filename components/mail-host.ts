@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
   baseCommand, chasquidCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
-  HostDomain, HostPlanInput, preflightCommand, tlsCommand, tlsStdin, verifyCommand, verifyStdin,
+  HostDomain, HostPlanInput, preflightCommand, reachCommand, tlsCommand, tlsStdin, verifyCommand, verifyStdin,
 } from "../plans/host/steps";
 import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
 import type { AcmeConfig, HostConfig } from "../stacks/schema";
@@ -115,6 +115,13 @@ export class MailHost extends pulumi.ComponentResource {
       triggers: [digest],
       logging: "stdout",
     }, [chasquid]);
+
+    // From outside: what the host cannot see about itself (a provider firewall, a blocked port).
+    new command.local.Command(`${name}-reach`, {
+      create: reachCommand(plan),
+      triggers: [digest],
+      logging: "stdout",
+    }, { parent: this, dependsOn: [verify] });
 
     this.facts = pulumi.all([seen.os, base.stdout]).apply(([os, report]) => parseBaseReport(os, report));
     this.verification = verify.stdout;

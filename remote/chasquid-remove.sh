@@ -14,8 +14,9 @@ done
 rm -f "$etc/.mailstack-domains" /etc/systemd/system/chasquid.service.d/50-mailstack.conf
 systemctl daemon-reload
 if [ -z "$(ls -A "$etc/domains" 2>/dev/null)" ]; then
-  # chasquid cannot run without a domain: stop it (and its sockets) rather than let it crash-loop.
-  systemctl stop chasquid.service chasquid-smtp.socket chasquid-submission.socket chasquid-submission_tls.socket || true
+  # chasquid cannot run without a domain: stop and disable it (and its sockets) rather than let it
+  # crash-loop, now or after the next reboot.
+  systemctl disable --now --quiet chasquid.service "${CHASQUID_SOCKETS[@]}" || true
   systemctl reset-failed chasquid.service 2>/dev/null || true
 elif [ "$removed" -gt 0 ] && systemctl is-active --quiet chasquid; then
   systemctl restart chasquid || true

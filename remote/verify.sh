@@ -1,33 +1,64 @@
 #!/usr/bin/env bash
-# Step 6: proves the converge worked. chasquid active, 25/465/587 listening, the served certificate is
-# certbot's, valid for the host name and not expired, every user can log in on 587 after STARTTLS.
-# Parameters: MS_HOSTNAME, MS_IPV6 (may be empty). Stdin (secret): "<address> <password>" per line.
+# Step 6: proves the converge worked, from the host's public addresses (not 127.0.0.1): chasquid is
+# up and stays up (no restart while it settles), it holds 25/465/587 itself (not only the sockets
+# systemd keeps open), the certificate served is certbot's, valid for the host name; every user
+# logs in on 587 after STARTTLS and a wrong password is refused; a message signed with each
+# domain's installed DKIM key verifies against the key DNS publishes; the firewall table is loaded.
+# Parameters: MS_HOSTNAME, MS_IPV4, MS_IPV6 (may be empty), MS_DKIM ("<domain>:<selector> ..."),
+# MS_FIREWALL (yes|no). Stdin (secret): "<address> <password>" per line.
 set -euo pipefail
-: "${MS_HOSTNAME:?}"
+: "${MS_HOSTNAME:?}" "${MS_IPV4:?}" "${MS_DKIM:?}" "${MS_FIREWALL:?}"
 MS_IPV6=${MS_IPV6:-}
 failures=()
 fail() { failures+=("$*"); printf 'FAIL %s\n' "$*"; }
 pass() { printf 'ok   %s\n' "$*"; }
 
 for _ in $(seq 1 25); do systemctl is-active --quiet chasquid && break; sleep 0.2; done
-if systemctl is-active --quiet chasquid; then pass "chasquid active"; else fail "chasquid is not active"; fi
+# "active" comes a moment before a fatal key or certificate error: watch it settle.
+pid=$(systemctl show -p MainPID --value chasquid)
+restarts=$(systemctl show -p NRestarts --value chasquid)
+sleep 3
+if systemctl is-active --quiet chasquid && [ "$(systemctl show -p MainPID --value chasquid)" = "$pid" ] \
+  && [ "$(systemctl show -p NRestarts --value chasquid)" = "$restarts" ] && [ "$pid" != 0 ]; then
+  pass "chasquid active and settled (pid $pid)"
+else
+  fail "chasquid is not running steadily (it stopped or restarted within 3 s)"
+fi
 
-listening=$(ss -ltnH | awk '{print $4}')
 for port in 25 465 587; do
-  if grep -qE "[:.]$port\$" <<<"$listening"; then pass "port $port listening"; else fail "nothing listens on port $port"; fi
+  holders=$(ss -ltnpH "( sport = :$port )" 2>/dev/null || true)
+  if grep -q '"chasquid"' <<<"$holders"; then
+    pass "chasquid holds port $port"
+  elif [ -n "$holders" ]; then
+    fail "port $port is held but not by chasquid (socket only, or another program): $holders"
+  else
+    fail "nothing listens on port $port"
+  fi
 done
 
-live=/etc/letsencrypt/live/$MS_HOSTNAME/cert.pem
-served=$(openssl s_client -connect 127.0.0.1:465 -servername "$MS_HOSTNAME" </dev/null 2>/dev/null \
-  | openssl x509 -noout -fingerprint -sha256 2>/dev/null || true)
-expected=$(openssl x509 -noout -fingerprint -sha256 -in "$live" 2>/dev/null || true)
-if [ -z "$served" ]; then
-  fail "no certificate served on 465"
-elif [ "$served" != "$expected" ]; then
-  fail "the certificate served on 465 is not certbot's current one ($live)"
-else
-  pass "certificate on 465 is certbot's"
+addresses=("$MS_IPV4")
+if [ -n "$MS_IPV6" ]; then
+  if ip -6 addr show scope global | grep -qF "inet6 $MS_IPV6/"; then
+    pass "IPv6 $MS_IPV6 configured"
+    addresses+=("[$MS_IPV6]")
+  else
+    fail "IPv6 $MS_IPV6 is not on any interface"
+  fi
 fi
+
+live=/etc/letsencrypt/live/$MS_HOSTNAME/cert.pem
+expected=$(openssl x509 -noout -fingerprint -sha256 -in "$live" 2>/dev/null || true)
+for address in "${addresses[@]}"; do
+  served=$(openssl s_client -connect "$address:465" -servername "$MS_HOSTNAME" </dev/null 2>/dev/null \
+    | openssl x509 -noout -fingerprint -sha256 2>/dev/null || true)
+  if [ -z "$served" ]; then
+    fail "no certificate served on $address:465"
+  elif [ "$served" != "$expected" ]; then
+    fail "the certificate served on $address:465 is not certbot's current one ($live)"
+  else
+    pass "certificate on $address:465 is certbot's"
+  fi
+done
 if openssl x509 -noout -checkhost "$MS_HOSTNAME" -in "$live" 2>/dev/null | grep -q 'does match'; then
   pass "certificate valid for $MS_HOSTNAME"
 else
@@ -35,18 +66,41 @@ else
 fi
 if openssl x509 -noout -checkend 86400 -in "$live" >/dev/null 2>&1; then pass "certificate valid for more than a day"; else fail "certificate expires within a day"; fi
 
-if [ -n "$MS_IPV6" ]; then
-  if ip -6 addr show scope global | grep -qF "inet6 $MS_IPV6/"; then pass "IPv6 $MS_IPV6 configured"; else fail "IPv6 $MS_IPV6 is not on any interface"; fi
+# DKIM: sign a message with the key chasquid (1.14+) or its hook (older) signs with, and verify it
+# against the record DNS publishes now.
+message=$(mktemp)
+trap 'rm -f "$message"' EXIT
+for pair in $MS_DKIM; do
+  domain=${pair%%:*} selector=${pair#*:}
+  native=/etc/chasquid/domains/$domain/dkim:$selector.pem
+  hook=/etc/chasquid/certs/$domain/dkim_privkey.pem
+  # LF line ends, as chasquid-util dkim-sign folds its header with LF.
+  printf 'From: mailstack-verify@%s\nTo: nobody@example.invalid\nSubject: mailstack verification\n\nDKIM check.\n' "$domain" >"$message"
+  if [ -f "$native" ]; then
+    signature=$(chasquid-util dkim-sign "$domain" "$selector" "$native" <"$message" 2>&1 || true)
+    result=$({ printf '%s\n' "$signature"; cat "$message"; } | chasquid-util dkim-verify 2>&1 || true)
+    if grep -q "dkim=pass.*header.d=$domain" <<<"$result"; then pass "DKIM $selector._domainkey.$domain: signed with chasquid's key, verified against DNS"
+    else fail "DKIM $selector._domainkey.$domain does not verify against DNS: $(tr -s '\r\n\t' ' ' <<<"$result")"; fi
+  elif [ -f "$hook" ] && command -v dkimsign >/dev/null; then
+    if dkimsign "$selector" "$domain" "$hook" <"$message" | dkimverify >/dev/null 2>&1; then pass "DKIM $selector._domainkey.$domain: signed with the hook's key, verified against DNS"
+    else fail "DKIM $selector._domainkey.$domain does not verify against DNS (hook key $hook)"; fi
+  else
+    fail "no DKIM key installed for $domain (neither $native nor $hook with dkimsign)"
+  fi
+done
+
+if [ "$MS_FIREWALL" = yes ]; then
+  if nft list table inet mailstack >/dev/null 2>&1; then pass "firewall table inet mailstack loaded"; else fail "the firewall table inet mailstack is not loaded (flushed by another tool?)"; fi
 fi
 
-# Logins, over STARTTLS on 587 against this host (a wrong password must be refused too).
-logins=$(python3 -c '
-import smtplib, ssl, sys, time
+# Logins, over STARTTLS on 587 at the public address (a wrong password must be refused too).
+logins=$(MS_IPV4=$MS_IPV4 python3 -c '
+import os, smtplib, ssl, sys, time
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE   # the certificate itself is checked above
 def attempt(user, secret):
-    with smtplib.SMTP("127.0.0.1", 587, timeout=20) as s:
+    with smtplib.SMTP(os.environ["MS_IPV4"], 587, timeout=20) as s:
         s.starttls(context=ctx)
         try:
             s.login(user, secret)

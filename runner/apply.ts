@@ -3,6 +3,7 @@
 // Keys and random values come from the mock engine itself (runner/mock-engine.ts).
 import type { Applier, Registration, StateEntry } from "./mock-engine";
 import { isSecretWire, unwrapSecrets } from "./mock-engine";
+import { spawn } from "node:child_process";
 import { sshExec, SshTarget } from "../world/ssh";
 import type { DnsRecord } from "../world/dns-records";
 
@@ -80,8 +81,26 @@ export async function removeResource(type: string, name: string, previous: State
   }
 }
 
+/** command.local.Command: the text run by bash on this machine (the one deploying). */
+async function runLocal(name: string, text: string, log: ApplyLog, what: string): Promise<{ stdout: string; stderr: string }> {
+  log.remoteCommands.push(`${what} ${name} (local)`);
+  process.stderr.write(`  ${what.padEnd(7)} ${name} (here) ...\n`);
+  const child = spawn("bash", ["-c", text], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => { stdout += b.toString(); });
+  child.stderr.on("data", (b: Buffer) => { stderr += b.toString(); });
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  if (code !== 0) throw new CommandFailed(`${name}: ${what} exited ${code}:\n${stdout}${stderr}`);
+  return { stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, "") };
+}
+
 export function providerApplier(dns: DnsBackend, log: ApplyLog): Applier {
   return async (reg: Omit<Registration, "outputs">, previous) => {
+    if (reg.type === "command:local:Command") {
+      const text = (unwrapSecrets(reg.inputs) as Inputs).create;
+      return typeof text === "string" ? runLocal(reg.name, text, log, reg.change) : { stdout: "", stderr: "" };
+    }
     if (reg.type === "command:remote:Command") {
       if (reg.change === "replace" && previous) await removeResource(reg.type, reg.name, previous, dns, log);
       const i = unwrapSecrets(reg.inputs) as Inputs;

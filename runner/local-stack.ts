@@ -10,8 +10,9 @@ export function localStackConfig(stackFile: string, world: World): ConfigMap {
   const config = structuredClone(doc.config);
   const hosts = config["mailstack:hosts"] as Record<string, unknown>[];
   if (!Array.isArray(hosts) || hosts.length !== 1) throw new Error(`${stackFile}: the local world has exactly one vps: list one host`);
-  if (hosts[0].hostname !== world.vps.hostname) {
-    throw new Error(`${stackFile}: host ${String(hosts[0].hostname)} is not the world's vps (${world.vps.hostname})`);
+  // Any name in the world's mail zone: the vps can be renamed (its PTR follows with world DNS's setPtr).
+  if (typeof hosts[0].hostname !== "string" || !hosts[0].hostname.endsWith(".example.test")) {
+    throw new Error(`${stackFile}: host ${String(hosts[0].hostname)} is not a name in the world's zone example.test (e.g. ${world.vps.hostname})`);
   }
   Object.assign(hosts[0], {
     ipv4: world.hosts.vps.ipv4, ipv6: world.hosts.vps.ipv6, sshUser: world.vps.sshUser, sshPort: world.vps.sshPort,

@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const REMOTE_DIR = join(__dirname, "..", "..", "remote");
+/** Scripts that run on the machine running `pulumi up` (command.local.Command). */
+export const LOCAL_SCRIPTS_DIR = join(__dirname, "..", "..", "local-scripts");
 
 export type StepScript =
   | "preflight" | "base" | "tls" | "chasquid" | "chasquid-remove" | "domain" | "domain-remove" | "verify";
@@ -27,13 +29,25 @@ function body(script: StepScript | "lib"): string {
   return readRemoteScript(script).replace(/^#!.*\n/, "");
 }
 
-export function stepCommand(script: StepScript, params: StepParams = {}, options: { sudo?: boolean } = {}): string {
-  const assignments = Object.entries(params).map(([name, value]) => {
+function assignments(params: StepParams): string[] {
+  return Object.entries(params).map(([name, value]) => {
     if (!/^MS_[A-Z0-9_]+$/.test(name)) throw new Error(`step parameter ${name} must look like MS_NAME`);
     if (value.includes(DELIMITER)) throw new Error(`step parameter ${name} contains the here-document delimiter`);
     return `${name}=${shellQuote(value)}`;
   });
-  const program = [`# mailstack step: ${script}`, ...assignments, body("lib"), body(script)].join("\n");
-  const runner = options.sudo ? "sudo -n bash" : "bash";
-  return `${runner} -c "$(cat <<'${DELIMITER}'\n${program}\n${DELIMITER}\n)" mailstack-${script}`;
+}
+
+function bashProgram(runner: string, name: string, lines: string[]): string {
+  return `${runner} -c "$(cat <<'${DELIMITER}'\n${lines.join("\n")}\n${DELIMITER}\n)" mailstack-${name}`;
+}
+
+export function stepCommand(script: StepScript, params: StepParams = {}, options: { sudo?: boolean } = {}): string {
+  const program = [`# mailstack step: ${script}`, ...assignments(params), body("lib"), body(script)];
+  return bashProgram(options.sudo ? "sudo -n bash" : "bash", script, program);
+}
+
+/** A script of local-scripts/ as the command text `local.Command` runs on the deploying machine. */
+export function localCommand(script: "reach", params: StepParams): string {
+  const text = readFileSync(join(LOCAL_SCRIPTS_DIR, `${script}.sh`), "utf8").replace(/^#!.*\n/, "");
+  return bashProgram("bash", script, [`# mailstack local check: ${script}`, ...assignments(params), text]);
 }

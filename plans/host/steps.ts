@@ -3,7 +3,7 @@
 import type { AcmeConfig, HostConfig } from "../../stacks/schema";
 import { renderBundle } from "./bundle";
 import { renderChasquidConf } from "./chasquid-conf";
-import { readRemoteScript, stepCommand } from "./step-command";
+import { localCommand, readRemoteScript, stepCommand } from "./step-command";
 
 export interface HostDomain {
   name: string;
@@ -77,10 +77,21 @@ export function domainStdin(domain: HostDomain, usersFile: string): string {
 }
 
 export function verifyCommand(input: HostPlanInput): string {
-  return stepCommand("verify", { MS_HOSTNAME: input.host.hostname, MS_IPV6: input.host.ipv6 ?? "" }, sudo(input.host));
+  return stepCommand("verify", {
+    MS_HOSTNAME: input.host.hostname,
+    MS_IPV4: input.host.ipv4,
+    MS_IPV6: input.host.ipv6 ?? "",
+    MS_DKIM: input.domains.map((d) => `${d.name}:${d.dkimSelector}`).join(" "),
+    MS_FIREWALL: input.firewall ? "yes" : "no",
+  }, sudo(input.host));
 }
 
 /** Secret: `<address> <password>` per line, for the login check. */
 export function verifyStdin(logins: Record<string, string>): string {
   return Object.keys(logins).sort().map((address) => `${address} ${logins[address]}\n`).join("");
+}
+
+/** Run where `pulumi up` runs: the host's ports probed from outside, at every public address. */
+export function reachCommand(input: HostPlanInput): string {
+  return localCommand("reach", { MS_ADDRESSES: [input.host.ipv4, ...(input.host.ipv6 ? [input.host.ipv6] : [])].join(" ") });
 }

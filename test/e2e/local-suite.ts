@@ -52,10 +52,11 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
     after(() => { if (!gate.failInCi) world("down"); });
 
-    test("1. a cold deploy converges a provider's fresh vps", () => {
+    test("1. a cold deploy converges a provider's fresh vps", async () => {
       const report = deploy();
       assert.ok(report.ok, `deploy failed:\n${report.output}`);
-      assert.equal(report.remoteCommands.length, 6, report.remoteCommands.join("\n"));
+      assert.equal(report.remoteCommands.filter((c) => !c.endsWith("(local)")).length, 6, report.remoteCommands.join("\n"));
+      assert.deepEqual(report.remoteCommands.filter((c) => c.endsWith("(local)")), ["create host-10.78.0.10-reach (local)"]);
       const host = outputs().hosts["mail.example.test"];
       // Debian 12 gets Debian 13's chasquid (1.11 lacks the SMTP smuggling fix): native DKIM on both.
       assert.equal(host.facts.dkim, "native");
@@ -64,6 +65,12 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.match(String((unwrapSecrets(preflight.outputs) as { stdout: string }).stdout), /another package job holds apt's lock/,
         "the provider's first-boot package job was waited for");
       assert.match(host.verification, /verified$/);
+      assert.match(host.verification, /^ok {3}DKIM mailstack\._domainkey\.example\.test: signed with chasquid's key, verified against DNS$/m);
+      assert.match(host.verification, /^ok {3}chasquid holds port 25$/m);
+      assert.match(host.verification, /^ok {3}certificate on \[2001:db8:78::10\]:465 is certbot's$/m);
+      // Readable by chasquid, writable by root only.
+      assert.equal((await onVps("stat -c '%a %U:%G' /etc/chasquid/domains/example.test/users /etc/chasquid/domains/example.test/aliases")).trim(),
+        "640 root:chasquid\n640 root:chasquid");
       console.log(`cold deploy on ${os}: ${(report.durationMs / 1000).toFixed(1)} s`);
     });
 
@@ -173,7 +180,9 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       writeFileSync(file, stringify(stack));
       const report = deploy(file);
       assert.ok(report.ok, report.output);
-      assert.deepEqual(report.remoteCommands.sort(), ["replace host-mail.example.test-verify", "update host-mail.example.test-domain-example.test"]);
+      assert.deepEqual(report.remoteCommands.sort(), [
+        "replace host-10.78.0.10-reach (local)", "replace host-10.78.0.10-verify", "update host-10.78.0.10-domain-example.test",
+      ]);
       const password = outputs().smtpPasswords["bob@example.test"];
       const started = Date.now();
       let ok = false;
@@ -198,10 +207,43 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.notEqual(after, before, "chasquid still serves the old certificate");
     });
 
-    test("10. after a reboot chasquid is back and mail flows", async () => {
+    test("7c. verification fails when the sockets hold the ports but chasquid is down", async () => {
+      const verify = Object.entries(stateResources()).find(([k]) => k.endsWith("-verify"))![1];
+      const inputs = unwrapSecrets(verify.inputs) as { create: string; stdin: string };
+      await onVps("systemctl stop chasquid.service");
+      try {
+        const r = await vpsExec(inputs.create, { stdin: inputs.stdin, timeoutMs: 120_000 });
+        assert.notEqual(r.code, 0, r.stdout);
+        assert.match(r.stdout, /^FAIL chasquid is not running steadily/m);
+        assert.match(r.stdout, /^FAIL port 25 is held but not by chasquid/m);
+      } finally {
+        await onVps("systemctl start chasquid.service");
+      }
+    });
+
+    test("10. after a reboot (cloud-init, netplan, firewall, chasquid in their real order) mail flows", async () => {
       world("reboot");
       assert.equal((await onVps("systemctl is-active chasquid || true")).trim(), "active");
+      // cloud-init runs at every boot: it must keep the mail host's name and leave /etc/hosts alone.
+      assert.equal((await onVps("hostname")).trim(), "mail.example.test");
+      assert.match(await onVps("cat /etc/hosts"), /^127\.0\.1\.1\s+mail\.example\.test mail$/m);
+      // The provider's sysctl.conf (IPv6 off) comes last at boot, except for mailstack's file.
+      assert.match(await onVps("ip -6 addr show scope global"), /inet6 2001:db8:78::10\/64/);
+      assert.equal((await onVps("journalctl -b --no-pager | grep -ci 'ordering cycle' || true")).trim(), "0");
+      await onVps("nft list table inet mailstack >/dev/null");
       await sendAndReceive(USER, "after-reboot@gmail.test", "e2e after reboot");
+    });
+
+    test("10b. a restart of nftables.service (which flushes the ruleset) keeps mailstack's table", async () => {
+      await onVps("systemctl restart nftables.service");
+      await onVps("nft list table inet mailstack >/dev/null");
+    });
+
+    test("10c. the certbot deploy hook leaves other certificates alone", async () => {
+      const out = await onVps("mkdir -p /etc/letsencrypt/live/other.example.test && RENEWED_LINEAGE=/etc/letsencrypt/live/other.example.test " +
+        "/etc/letsencrypt/renewal-hooks/deploy/50-mailstack-chasquid; rmdir /etc/letsencrypt/live/other.example.test");
+      assert.match(out, /other\.example\.test is not the mail host's certificate \(mail\.example\.test\); left alone/);
+      assert.equal((await onVps("test -e /etc/chasquid/certs/other.example.test && echo copied || echo absent")).trim(), "absent");
     });
 
     // mailstack doctor against the deployed stack: all pass, then each injected fault is caught.
@@ -222,10 +264,29 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.match(await onVps("ls /etc/chasquid/certs"), /^mail\.example\.test$/m);
       assert.match(await onVps("ls -A /var/lib/chasquid/queue"), /^\.mailstack-test-keep$/m);
       assert.equal((await onVps("systemctl is-active chasquid || true")).trim(), "inactive", "with no domain left chasquid is stopped, not crash-looping");
+      assert.equal((await onVps("systemctl is-enabled chasquid || true")).trim(), "disabled", "and it does not come back at the next boot");
       assert.equal((await onVps("test -e /etc/chasquid/certs/example.test && echo left || echo gone")).trim(), "gone");
       const again = deploy();
       assert.ok(again.ok, `a deploy after destroy converges again:\n${again.output}`);
       await sendAndReceive(USER, "after-destroy@gmail.test", "e2e after destroy and redeploy");
+    });
+
+    test("12. renaming the host converges under the new name, without removing anything", async () => {
+      const w = readWorld();
+      for (const ip of [w.hosts.vps.ipv4, w.hosts.vps.ipv6]) await worldDns.setPtr(ip, "mx.example.test"); // the provider's panel
+      const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
+      stack.config["mailstack:hosts"][0].hostname = "mx.example.test";
+      const file = join(LOCAL, "Pulumi.local-renamed.yaml");
+      writeFileSync(file, stringify(stack));
+      const report = deploy(file);
+      assert.ok(report.ok, report.output);
+      assert.deepEqual(report.remoteCommands.filter((c) => c.startsWith("delete")), [], "no step was deleted");
+      assert.equal((await onVps("hostname")).trim(), "mx.example.test");
+      assert.match(await onVps("ls /etc/chasquid/domains/example.test"), /^users$/m);
+      assert.equal((await onVps("ls /etc/chasquid/certs")).trim(), "mx.example.test", "the old name's certificate went");
+      const msg = await sendAndReceive(USER, "after-rename@gmail.test", "e2e after rename");
+      assert.equal(msg.helo, "mx.example.test");
+      assert.equal(msg.auth.dmarc.result, "pass");
     });
   });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -139,6 +139,29 @@ describe("remote steps", () => {
     const evil = spawnSync("bash", ["-c", `source "${REMOTE_DIR}/lib.sh"; read_bundle /tmp`], { input: "FILE ../x eA==\n", encoding: "utf8" });
     assert.notEqual(evil.status, 0);
     assert.match(evil.stderr, /unsafe bundle name/);
+  });
+
+  test("a failure inside $(...) stops a step (inherit_errexit), as one outside would", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mailstack-errexit-"));
+    // install_file into a folder that does not exist fails inside the substitution.
+    const script = `source "${REMOTE_DIR}/lib.sh"; wrote=$(install_file ${dir}/missing/file 0644 root:root <<<x); echo "went on: $wrote"`;
+    const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+    assert.doesNotMatch(r.stdout, /went on/);
+  });
+
+  test("apt_get waits for a held lock, then gives up with what to do", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mailstack-apt-"));
+    // A stand-in apt-get that reports the lock held (the real message), counting its calls.
+    const fake = join(dir, "apt-get");
+    writeFileSync(fake, `#!/bin/sh\necho x >>"${dir}/calls"\necho "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2\nexit 100\n`, { mode: 0o755 });
+    const r = spawnSync("bash", ["-c", `source "${REMOTE_DIR}/lib.sh"; sleep() { :; }; MS_APT_WAIT=2 apt_get install -y chasquid`], {
+      encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 30_000,
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /another package job holds apt's lock/);
+    assert.match(r.stderr, /apt stayed busy for 2 s: another package job holds its lock/);
+    assert.ok(readFileSync(join(dir, "calls"), "utf8").split("\n").length > 2, "it retried");
   });
 
   test("install_file writes once: a second identical write changes nothing", () => {
