@@ -271,6 +271,20 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       await sendAndReceive(USER, "after-destroy@gmail.test", "e2e after destroy and redeploy");
     });
 
+    test("11b. firewall: false removes mailstack's table and unit; true brings them back", async () => {
+      const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
+      stack.config["mailstack:hosts"][0].firewall = false;
+      const file = join(LOCAL, "Pulumi.local-nofirewall.yaml");
+      writeFileSync(file, stringify(stack));
+      const off = deploy(file);
+      assert.ok(off.ok, off.output);
+      assert.equal((await onVps("nft list table inet mailstack >/dev/null 2>&1 && echo loaded || echo gone")).trim(), "gone");
+      assert.equal((await onVps("test -e /etc/systemd/system/mailstack-firewall.service && echo left || echo gone")).trim(), "gone");
+      const on = deploy();
+      assert.ok(on.ok, on.output);
+      await onVps("nft list table inet mailstack >/dev/null && systemctl is-enabled --quiet mailstack-firewall");
+    });
+
     test("12. renaming the host converges under the new name, without removing anything", async () => {
       const w = readWorld();
       for (const ip of [w.hosts.vps.ipv4, w.hosts.vps.ipv6]) await worldDns.setPtr(ip, "mx.example.test"); // the provider's panel

@@ -133,6 +133,41 @@ describe("stack config validation", () => {
     assert.equal(validateStackConfig(toEngineConfig({ ...seed, "mailstack:allowKeyReplacement": false })).allowKeyReplacement, false);
   });
 
+  test("an IPv6 address written in another form is stored as `ip` prints it (RFC 5952)", () => {
+    const config = validateStackConfig(toEngineConfig(seedWith((c) => { c["mailstack:hosts"][0].ipv6 = "2001:0DB8:0025:0000:0000:0000:0000:0025"; })));
+    assert.equal(config.hosts[0].ipv6, "2001:db8:25::25");
+  });
+
+  test("every user and alias must forward outside the stack's domains (mailstack keeps no mailbox)", () => {
+    const problems = (mutate: (c: any) => void) => {
+      try {
+        validateStackConfig(toEngineConfig(seedWith(mutate)));
+        return [];
+      } catch (e) {
+        return (e as StackConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+      }
+    };
+    // A user without an alias forwards where the catch-all does.
+    assert.deepEqual(problems((c) => { c["mailstack:domains"][0].users.push("billing"); }), []);
+    // Without a catch-all, that user has nowhere to go.
+    assert.deepEqual(problems((c) => {
+      c["mailstack:domains"][0].users.push("billing");
+      delete c["mailstack:domains"][0].aliases["*"];
+    }), ["mailstack:domains[0].users: mail to billing@user.tax ends at the user billing@user.tax, who has no forwarding address (mailstack keeps no mailbox)"]);
+    // A catch-all to a local user who forwards nowhere but back to the catch-all loops.
+    assert.match(problems((c) => {
+      c["mailstack:domains"].push({ name: "shop.example", users: ["sales"], aliases: { "*": "sales" } });
+    }).join("\n"), /mailstack:domains\[1\]\.aliases\.\*: mail to \*@shop\.example loops back/);
+    // Through another stack domain to an outside address is fine.
+    assert.deepEqual(problems((c) => {
+      c["mailstack:domains"].push({ name: "shop.example", users: ["sales"], aliases: { sales: "i@user.tax", "*": "sales" } });
+    }), []);
+    // An alias to an address of the domain that is neither a user nor an alias (and no catch-all).
+    assert.deepEqual(problems((c) => {
+      c["mailstack:domains"][0].aliases = { i: "nobody" };
+    }), ["mailstack:domains[0].aliases.i: mail to i@user.tax ends at nobody@user.tax, which is neither a user nor an alias"]);
+  });
+
   test("reports every problem at once, and the message names each key and fix", () => {
     const config = seedWith((c) => {
       c["mailstack:hosts"][0].ipv4 = "1.2.3";
