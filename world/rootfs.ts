@@ -10,7 +10,10 @@ import { must } from "./proc";
 /** Packages of a bare image: init, sshd, dbus, CA bundle, ip, curl. */
 export const INCLUDE = ["systemd-sysv", "dbus", "openssh-server", "ca-certificates", "iproute2", "curl"];
 /** What a provider's image adds: cloud-init, netplan (networkd renders it), unattended-upgrades, sudo. */
-export const PROVIDER_INCLUDE = [...INCLUDE, "cloud-init", "netplan.io", "unattended-upgrades", "python3", "sudo", "procps"];
+// python3-cffi-backend by name: debootstrap does not resolve the virtual packages python3-cryptography needs.
+export const PROVIDER_INCLUDE = [
+  ...INCLUDE, "cloud-init", "netplan.io", "unattended-upgrades", "python3", "python3-cffi-backend", "sudo", "procps",
+];
 
 /** Bumped whenever the provider image's recipe changes, so a cached image is never stale. */
 const PROVIDER_IMAGE_REVISION = 2;
