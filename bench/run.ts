@@ -32,9 +32,11 @@ async function floor(): Promise<number> {
   for (const [type, content] of [["A", w.hosts.vps.ipv4], ["AAAA", w.hosts.vps.ipv6]]) {
     await worldDns.addRecord({ zone: "example.test", name: w.vps.hostname, type, content, ttl: 300 });
   }
-  const packages = "chasquid certbot ca-certificates openssl python3 unattended-upgrades nftables iproute2" + (os === "debian12" ? " python3-dkim" : "");
+  const packages = "chasquid certbot ca-certificates openssl python3 unattended-upgrades nftables iproute2";
   const started = Date.now();
-  await onVps(`set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq --no-install-recommends ${packages} >/dev/null`);
+  // By hand too, apt waits for the provider image's first-boot package job (DPkg::Lock::Timeout).
+  const apt = "apt-get -o DPkg::Lock::Timeout=300";
+  await onVps(`set -e; export DEBIAN_FRONTEND=noninteractive; ${apt} update -qq; ${apt} install -y -qq --no-install-recommends ${packages} >/dev/null`);
   await onVps(`certbot certonly --standalone -n --agree-tos -m admin@example.test --server ${w.acme.directory} -d ${w.vps.hostname} --quiet`);
   return Date.now() - started;
 }
