@@ -154,7 +154,7 @@ table inet mailstack {
     iif lo accept
     ct state established,related accept
     ct state invalid drop
-    meta l4proto { icmp, ipv6-icmp } accept
+    meta l4proto { 1, 58 } accept comment "ICMP, ICMPv6 (numbers: images without netbase have no /etc/protocols)"
     tcp dport { $MS_SSH_PORT, 25, 80, 465, 587 } accept
   }
 }
