@@ -64,8 +64,10 @@ export class MailHost extends pulumi.ComponentResource {
       user: host.sshUser,
       privateKey: pulumi.secret(args.sshPrivateKey),
       hostKey: host.sshHostKey,
-      dialErrorLimit: 20,
-      perDialTimeout: 15,
+      // Bounded: a VPS that no longer exists fails the step in about a minute (README: what to do),
+      // where the provider's defaults keep a deploy waiting for minutes.
+      dialErrorLimit: 6,
+      perDialTimeout: 10,
     };
     // Secrets go by stdin only; no `environment` (stock sshd refuses unknown variables) and no
     // previous output in the environment for the same reason.

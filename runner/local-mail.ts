@@ -9,13 +9,13 @@ import { readWorld, World } from "../world/state";
 export const acmeRoot = (w: World = readWorld()) => readFileSync(w.acme.issuingRootPath, "utf8");
 
 /** A submission transport for a user: 465 (implicit TLS) or 587 (STARTTLS required), certificate verified. */
-export function submission(port: 465 | 587, user: string, password: string, options: { address?: string; pool?: boolean } = {}) {
+export function submission(port: 465 | 587, user: string, password: string, options: { address?: string; pool?: boolean; servername?: string } = {}) {
   const w = readWorld();
   return nodemailer.createTransport({
     ...(options.pool ? { pool: true, maxConnections: 1, maxMessages: Infinity } : {}),
     host: options.address ?? w.hosts.vps.ipv4, port, secure: port === 465, requireTLS: port === 587,
     auth: { user, pass: password },
-    tls: { ca: [acmeRoot(w)], servername: w.vps.hostname, minVersion: "TLSv1.2" },
+    tls: { ca: [acmeRoot(w)], servername: options.servername ?? w.vps.hostname, minVersion: "TLSv1.2" },
     connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
   });
 }

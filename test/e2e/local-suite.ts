@@ -300,7 +300,10 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       const certs = (await onVps("ls /etc/chasquid/certs /etc/letsencrypt/live")).split(/\s+/);
       assert.ok(certs.includes("mx.example.test"), certs.join(" "));
       assert.ok(!certs.includes("mail.example.test"), `the old name's certificate is left: ${certs.join(" ")}`);
-      const msg = await sendAndReceive(USER, "after-rename@gmail.test", "e2e after rename");
+      // Clients now check the certificate for the new name.
+      const info = await submission(587, USER, outputs().smtpPasswords[USER], { servername: "mx.example.test" })
+        .sendMail({ from: USER, to: "after-rename@gmail.test", subject: "e2e after rename", text: "renamed\n" });
+      const msg = await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
       assert.equal(msg.helo, "mx.example.test");
       assert.equal(msg.auth.dmarc.result, "pass");
     });
