@@ -52,6 +52,18 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
     after(() => { if (!gate.failInCi) world("down"); });
 
+    test("0. before the deploy, the vps is as the provider ships it", async () => {
+      assert.equal(readWorld().vps.flavour, "provider");
+      // cloud-init named it from its NoCloud seed; netplan configured IPv4 only.
+      assert.equal((await onVps("hostname")).trim(), "vmi123456");
+      assert.match(await onVps("cloud-init status"), /status: done/);
+      assert.match(await onVps("cat /etc/netplan/01-netcfg.yaml"), /^\s+#- 2001:db8:78::10\/64$/m);
+      assert.equal((await onVps("ip -6 addr show scope global")).trim(), "");
+      assert.equal((await onVps("sysctl -n net.ipv6.conf.all.disable_ipv6")).trim(), "1");
+      // The first-boot package job holds apt's lock.
+      assert.equal((await onVps("systemctl is-active provider-firstboot-apt || true")).trim(), "active");
+    });
+
     test("1. a cold deploy converges a provider's fresh vps", async () => {
       const report = deploy();
       assert.ok(report.ok, `deploy failed:\n${report.output}`);

@@ -47,13 +47,15 @@ if (gate.failInCi) {
   test("local world e2e", () => assert.fail(gate.failInCi as string));
 }
 
+// The world's own machinery, on the bare vps (addresses given from outside). The provider image
+// (the default) is checked before the first deploy in test/e2e/local-suite.ts.
 describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, () => {
   let w: World;
   const cleanup: DnsRecord[] = [];
 
   before(() => {
     cli("down"); // start from nothing, whatever a previous run left
-    const r = cli("up", "--os", OS);
+    const r = cli("up", "--os", OS, "--vps", "bare");
     assert.equal(r.status, 0, "world up failed");
     w = readWorld();
   });
@@ -71,7 +73,7 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
   });
 
   test("up again while up: no-op, exit 0", () => {
-    const r = cli("up", "--os", OS);
+    const r = cli("up", "--os", OS, "--vps", "bare");
     assert.equal(r.status, 0);
     assert.match(r.stdout, /already up/);
     assert.equal(readWorld().vps.sshHostKey, w.vps.sshHostKey);
@@ -300,7 +302,7 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
   });
 
   test("down cleans up after an up that was killed half-way", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "world/cli.ts", "up", "--os", OS], { cwd: REPO, stdio: "ignore" });
+    const child = spawn(process.execPath, ["--import", "tsx", "world/cli.ts", "up", "--os", OS, "--vps", "bare"], { cwd: REPO, stdio: "ignore" });
     // Kill it once the container is starting: daemons, netns and the overlay exist, world.json does not.
     const pidfile = path.join(REPO, ".local/world/pids/vps");
     const end = Date.now() + 120_000;
