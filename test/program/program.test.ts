@@ -98,7 +98,7 @@ describe("program under the mock engine", () => {
     const changed = second.engine.registrations.filter((r) => r.custom && r.change !== "same").map((r) => `${r.change} ${r.name}`);
     assert.deepEqual(changed.sort(), [
       "create users-shop.example-support-password", "create users-shop.example-support-salt",
-      "replace host-198.51.100.7-verify", "replace host-203.0.113.25-verify",
+      "replace host-198.51.100.7-reach", "replace host-198.51.100.7-verify", "replace host-203.0.113.25-reach", "replace host-203.0.113.25-verify",
       "update host-198.51.100.7-domain-shop.example", "update host-203.0.113.25-domain-shop.example",
     ]);
     assert.notEqual(await valueOf(second.stack.users["shop.example"].usersFile), await valueOf(first.stack.users["shop.example"].usersFile));

@@ -15,16 +15,17 @@ const noApply = async (reg: Omit<Registration, "outputs">) => assert.fail(`previ
 const changes = (regs: Registration[]) => regs.filter((r) => r.custom && r.change !== "same").map((r) => `${r.change} ${r.name}`).sort();
 
 describe("review: what a preview shows", () => {
-  test("the prod stack declares 16 resources in 4 components (7 records, 1 key, 2 random values, 6 host steps)", async () => {
+  test("the prod stack declares 17 resources in 4 components (7 records, 1 key, 2 random values, 6 host steps, 1 local check)", async () => {
     const { engine } = await runProgram(stackFileConfig("Pulumi.prod.yaml"));
     const count = (type: string) => engine.ofType(type).length;
     assert.deepEqual(engine.registrations.filter((r) => !r.custom).map((r) => r.type).sort(),
       ["mailstack:index:DkimKey", "mailstack:index:DnsRecords", "mailstack:index:MailHost", "mailstack:index:MailUsers"]);
-    assert.equal(engine.registrations.filter((r) => r.custom).length, 16);
-    assert.deepEqual([count(DNS), count(KEY), count(SECRET_TYPES[1]) + count(SECRET_TYPES[2]), count("command:remote:Command")], [7, 1, 2, 6]);
+    assert.equal(engine.registrations.filter((r) => r.custom).length, 17);
+    assert.deepEqual([count(DNS), count(KEY), count(SECRET_TYPES[1]) + count(SECRET_TYPES[2]), count("command:remote:Command"),
+      count("command:local:Command")], [7, 1, 2, 6, 1]);
   });
 
-  test("adding a domain (prod → two-domains): that domain's resources and three host steps, nothing else; every other record stays known", async () => {
+  test("adding a domain (prod → two-domains): that domain's resources, three host steps and the reach check, nothing else; every other record stays known", async () => {
     const up = await runProgram(stackFileConfig("Pulumi.prod.yaml"));
     const { engine } = await runProgram(stackFileConfig("Pulumi.two-domains.yaml"), { preview: true, state: up.engine.state, apply: noApply });
     assert.deepEqual(changes(engine.registrations), [
@@ -37,6 +38,7 @@ describe("review: what a preview shows", () => {
       "create host-203.0.113.25-domain-shop.example",
       "create users-shop.example-sales-password",
       "create users-shop.example-sales-salt",
+      "replace host-203.0.113.25-reach",
       "replace host-203.0.113.25-verify",
       "update host-203.0.113.25-chasquid",
     ]);
