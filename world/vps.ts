@@ -36,6 +36,8 @@ export function noCloudSeed(instanceId: string, hostname: string, sshPublicKey: 
       `hostname: ${hostname.split(".")[0]}`,
       `fqdn: ${hostname}`,
       "disable_root: false",
+      // A locale every image has (en_US.UTF-8, cloud-init's default, is not generated in a minimal one).
+      "locale: C.UTF-8",
       "ssh_pwauth: false",
       "ssh_authorized_keys:",
       `  - ${sshPublicKey.trim()}`,
