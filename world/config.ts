@@ -56,6 +56,9 @@ export const PARTIES: Record<PartyName, HostAddr & { netns: string }> = {
 };
 
 export const PROXY_PORT = 3128;
+/** The world's Cloudflare API (world/cloudflare-api.ts), on the host side so pulumi reaches it. */
+export const CLOUDFLARE_PORT = 8787;
+export const CLOUDFLARE_BASE_URL = `http://${HOST.ipv4}:${CLOUDFLARE_PORT}/client/v4`;
 export const PROXY_URL = `http://${HOST.ipv4}:${PROXY_PORT}`;
 export const ACME_DIRECTORY = "https://acme.test:14000/dir";
 export const MIRROR_HOST = "deb.debian.org";

@@ -27,6 +27,8 @@ export function ownerOf(zone: string, name: string): string {
 }
 
 const QUOTED_SEQ = /^\s*("(?:[^"\\]|\\.)*"\s*)+$/;
+/** Whether TXT content is written as quoted character-strings ("a" "b"). */
+export const isQuotedTxt = (content: string) => QUOTED_SEQ.test(content);
 
 /**
  * TXT content: already-quoted strings ("a" "b") are kept as several strings; anything else is
@@ -34,11 +36,17 @@ const QUOTED_SEQ = /^\s*("(?:[^"\\]|\\.)*"\s*)+$/;
  */
 export function txtRdata(content: string): string {
   if (QUOTED_SEQ.test(content)) return content.trim();
-  const bytes = Buffer.from(content, "utf8");
+  return txtQuote(Buffer.from(content, "utf8"));
+}
+
+/**
+ * Bytes as zone-file TXT strings, cut into 255-byte character-strings as DNS requires
+ * ("" for no bytes). Escapes what zone-file syntax would misread; non-ASCII as \DDD.
+ */
+export function txtQuote(bytes: Buffer): string {
   const parts: string[] = [];
   for (let i = 0; i < bytes.length || i === 0; i += 255) {
     const chunk = bytes.subarray(i, i + 255).toString("latin1");
-    // Escape what zone-file syntax would misread; non-ASCII as \DDD.
     parts.push(
       `"${chunk.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`,
     );

@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { acmeDown, acmeUp, httpsGet } from "./acme";
-import { ACME_DIR, HOST, INBOX_DIR, OsName, PARTIES, PROXY_PORT, RUN_DIR, SSH_DIR, VpsFlavour, WORLD_FILE } from "./config";
+import { WORLD_ACCOUNT_ID } from "./cloudflare-api";
+import { cloudflareDown, cloudflareUp, newToken } from "./cloudflare";
+import { ACME_DIR, CLOUDFLARE_BASE_URL, CLOUDFLARE_PORT, HOST, INBOX_DIR, OsName, PARTIES, PROXY_PORT, RUN_DIR, SSH_DIR, VpsFlavour, WORLD_FILE } from "./config";
 import { CONTROL_SOCKET, dnsDown, dnsUp, worldResolver } from "./knot";
 import { receiverDown, receiverUp } from "./mx";
 import { netDown, netLeftovers, netUp } from "./net";
@@ -54,8 +56,9 @@ export async function up(o: UpOptions): Promise<World> {
     await Promise.all([makeCa(), makeSshKey()]);
     await netUp({ vpsAddresses: o.flavour === "bare" });
     o.log(`world: network up (${secs(t0)})`);
-    await Promise.all([proxyUp(), dnsUp(o.hostname), acmeUp(), receiverUp()]);
-    o.log(`world: proxy, dns, acme, receiver up (${secs(t0)})`);
+    const cloudflareToken = newToken();
+    await Promise.all([proxyUp(), dnsUp(o.hostname), acmeUp(), receiverUp(), cloudflareUp(cloudflareToken)]);
+    o.log(`world: proxy, dns, acme, receiver, cloudflare api up (${secs(t0)})`);
     await base;
     const seeded = await mountOverlay(o.os, o.flavour, o.seed !== false);
     o.log(`world: vps overlay on the ${o.os} ${o.flavour} image${seeded ? " + apt seed layer" : ""}`);
@@ -69,6 +72,8 @@ export async function up(o: UpOptions): Promise<World> {
       sshHostKey: hostKey,
       controlSocket: CONTROL_SOCKET,
       serverCaPath: CA_CERT,
+      cloudflareToken,
+      cloudflareAccountId: WORLD_ACCOUNT_ID,
     });
     const state = await waitBooted(w);
     o.log(`world: vps booted, systemd says "${state}" (${secs(t0)})`);
@@ -151,7 +156,7 @@ export async function down(log: Log): Promise<void> {
   const t0 = Date.now();
   await stopContainer();
   const commitSeed = harvest(log);
-  await Promise.all([receiverDown(), acmeDown(), dnsDown(), proxyDown()]);
+  await Promise.all([cloudflareDown(), receiverDown(), acmeDown(), dnsDown(), proxyDown()]);
   // Anything left (lost PID files, a stuck container): kill by PID, then wait out the zombies.
   for (let i = 0; i < 3; i++) {
     const left = await worldProcesses();
@@ -228,6 +233,16 @@ export async function status(): Promise<PartyStatus[]> {
       return "HTTP 200";
     }),
     probe("gmail", addr(PARTIES.gmail), "SMTP banner :25", () => smtpBanner(PARTIES.gmail.ipv4, 25)),
+    probe("cloudflare", `${HOST.ipv4}:${CLOUDFLARE_PORT}`, "GET tokens/verify", async () => {
+      // With the world's token when there is one; without, a 403 still shows the API answers.
+      const token = w?.cloudflare?.token;
+      const r = await fetch(`${CLOUDFLARE_BASE_URL}/user/tokens/verify`, {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        signal: AbortSignal.timeout(2000),
+      });
+      if (token ? r.status !== 200 : r.status !== 403) throw new Error(`HTTP ${r.status}`);
+      return token ? "HTTP 200, token valid" : "HTTP 403 (no token in world.json)";
+    }),
     probe("vps", addr(PARTIES.vps), "ssh + systemctl", async () => {
       if (!w) throw new Error(`no ${WORLD_FILE}`);
       const r = await sshExec(w, "systemctl is-system-running", { timeoutMs: 8000 });

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ExecResult, sshExec as sshRun, SshTarget } from "./ssh";
-import { ACME_DIR, ACME_DIRECTORY, HOST, HostAddr, INBOX_DIR, OsName, PARTIES, PROXY_URL, VpsFlavour, WORLD_FILE, ZONES } from "./config";
+import { ACME_DIR, ACME_DIRECTORY, CLOUDFLARE_BASE_URL, HOST, HostAddr, INBOX_DIR, OsName, PARTIES, PROXY_URL, VpsFlavour, WORLD_FILE, ZONES } from "./config";
 
 type PartyAddr = HostAddr & { netns: string };
 
@@ -23,6 +23,11 @@ export interface World {
   acme: { directory: string; issuingRootPath: string; serverCaPath: string; intermediatePath?: string };
   receiver: { domain: string; mx: string; inboxPath: string };
   proxy: { url: string };
+  /**
+   * The world's Cloudflare API: base URL (provider config `cloudflare:baseUrl`), the API token
+   * (`cloudflare:apiToken`, new at each `up`) and the one account that holds every world zone.
+   */
+  cloudflare: { baseUrl: string; token: string; accountId: string };
   startedAt?: string;
 }
 
@@ -34,6 +39,8 @@ export interface WorldInputs {
   sshHostKey: string;
   controlSocket: string;
   serverCaPath: string;
+  cloudflareToken: string;
+  cloudflareAccountId: string;
 }
 
 /** The world description for given inputs (pure). */
@@ -59,6 +66,7 @@ export function buildWorld(i: WorldInputs): World {
     },
     receiver: { domain: "gmail.test", mx: "mx.gmail.test", inboxPath: INBOX_DIR },
     proxy: { url: PROXY_URL },
+    cloudflare: { baseUrl: CLOUDFLARE_BASE_URL, token: i.cloudflareToken, accountId: i.cloudflareAccountId },
     startedAt: new Date().toISOString(),
   };
 }

@@ -15,6 +15,8 @@ const inputs = {
   sshHostKey: "ssh-ed25519 AAAAtest",
   controlSocket: "/x/knot.sock",
   serverCaPath: "/x/ca.crt",
+  cloudflareToken: "t".repeat(40),
+  cloudflareAccountId: "a".repeat(32),
 };
 
 test("world.json has the agreed shape", () => {
@@ -38,6 +40,7 @@ test("world.json has the agreed shape", () => {
   assert.equal(w.receiver.mx, "mx.gmail.test");
   assert.ok(w.receiver.inboxPath.endsWith("/.local/inbox"));
   assert.equal(w.proxy.url, "http://10.78.0.1:3128");
+  assert.deepEqual(w.cloudflare, { baseUrl: "http://10.78.0.1:8787/client/v4", token: "t".repeat(40), accountId: "a".repeat(32) });
 });
 
 test("writeWorld is atomic and readWorld reads it back", () => {

@@ -181,6 +181,69 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
     await rejects(res.resolveTxt(`long.${name}`), /ENOTFOUND|ENODATA/);
   });
 
+  test("Cloudflare API: token, zone lookup, records through knot, in DNS at once", async () => {
+    const cf = w.cloudflare;
+    assert.equal(cf.baseUrl, "http://10.78.0.1:8787/client/v4");
+    assert.match(cf.token, /^[0-9A-Za-z_-]{40}$/);
+    const call = async (method: string, p: string, body?: unknown, token: string | null = cf.token) => {
+      const headers: Record<string, string> = { "Content-Type": "application/json" };
+      if (token !== null) headers.Authorization = `Bearer ${token}`;
+      const r = await fetch(`${cf.baseUrl}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: r.status, json: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- varies by route
+    };
+    const denied = await call("GET", "/zones?name=example.test", undefined, null);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json.errors[0].code, 10000);
+
+    const zones = (await call("GET", "/zones?name=example.test")).json.result;
+    assert.equal(zones.length, 1);
+    const recs = `/zones/${zones[0].id}/dns_records`;
+    // Records the world seeded (not made through the API) are listed too, MX priority separate.
+    const gz = (await call("GET", "/zones?name=gmail.test")).json.result[0];
+    const gmx = (await call("GET", `/zones/${gz.id}/dns_records?type=MX`)).json.result;
+    assert.deepEqual(gmx.map((r: { content: string; priority: number }) => [r.content, r.priority]), [["mx.gmail.test", 5]]);
+
+    const name = `cf${randomBytes(3).toString("hex")}.example.test`;
+    const made: string[] = [];
+    const create = async (body: object) => {
+      const r = await call("POST", recs, body);
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      made.push(r.json.result.id);
+      return r.json.result;
+    };
+    const a = await create({ type: "A", name, content: "10.78.0.98", ttl: 60 });
+    const aaaa = await create({ type: "AAAA", name, content: "2001:DB8:78:0:0:0:0:98", ttl: 60 });
+    assert.equal(aaaa.content, "2001:db8:78::98");
+    const mx = await create({ type: "MX", name, content: "mx1.example.test", priority: 10, ttl: 60 });
+    const txt = await create({ type: "TXT", name, content: "k".repeat(300), ttl: 1, comment: "long" });
+    assert.equal(txt.content, `"${"k".repeat(255)}" "${"k".repeat(45)}"`);
+    const res = resolver();
+    assert.deepEqual(await res.resolve4(name), ["10.78.0.98"]);
+    assert.deepEqual(await res.resolve6(name), ["2001:db8:78::98"]);
+    assert.deepEqual(await res.resolveMx(name), [{ exchange: "mx1.example.test", priority: 10 }]);
+    assert.deepEqual((await res.resolveTxt(name))[0]?.map((s) => s.length), [255, 45]);
+
+    // Every record reads back by id with what Cloudflare would store (knot's form is mapped back).
+    for (const r of [a, aaaa, mx, txt]) assert.deepEqual((await call("GET", `${recs}/${r.id}`)).json.result, r);
+    const listed = (await call("GET", `${recs}?name.exact=${name}`)).json.result;
+    assert.deepEqual(listed.map((r: { id: string }) => r.id).sort(), [a.id, aaaa.id, mx.id, txt.id].sort());
+
+    const again = await call("POST", recs, { type: "A", name, content: "10.78.0.98", ttl: 60 });
+    assert.equal(again.status, 400);
+    assert.equal(again.json.errors[0].code, 81058);
+    const badTtl = await call("POST", recs, { type: "A", name, content: "10.78.0.97", ttl: 30 });
+    assert.equal(badTtl.status, 400);
+
+    const u = await call("PUT", `${recs}/${a.id}`, { type: "A", name, content: "10.78.0.97", ttl: 60 });
+    assert.equal(u.status, 200, JSON.stringify(u.json));
+    assert.equal(u.json.result.id, a.id);
+    assert.deepEqual(await res.resolve4(name), ["10.78.0.97"]);
+
+    for (const id of made) assert.equal((await call("DELETE", `${recs}/${id}`)).status, 200);
+    await rejects(res.resolve4(name), /ENOTFOUND|ENODATA/);
+    assert.equal((await call("GET", `${recs}/${a.id}`)).status, 404);
+  });
+
   test("PTR of the vps (v4 and v6) is the host name; setPtr(ip, null) removes it", async () => {
     const res = resolver();
     for (const ip of [w.hosts.vps.ipv4, w.hosts.vps.ipv6]) {

@@ -1,0 +1,32 @@
+// The world's Cloudflare API as a daemon over knot (world/dns.ts). Started by `up` (world/cloudflare.ts):
+//   node --import tsx world/cloudflare-daemon.ts <config.json>
+// The config file (mode 0600) carries the token, so it never shows in the process list.
+import * as fs from "node:fs";
+import { createCloudflareApi, fileStore } from "./cloudflare-api";
+import { ZONES } from "./config";
+import { addRecord, listRecords, removeRecord } from "./dns";
+
+export interface CloudflareDaemonConfig {
+  host: string;
+  port: number;
+  token: string;
+  accountId: string;
+  /** The side store (JSON) for what knot cannot hold. */
+  storePath: string;
+  nameServers: string[];
+}
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2] ?? "", "utf8")) as CloudflareDaemonConfig;
+const server = createCloudflareApi({
+  token: cfg.token,
+  accountId: cfg.accountId,
+  nameServers: cfg.nameServers,
+  store: fileStore(cfg.storePath),
+  // The zones knot serves; every one is in the world's single account.
+  backend: { listZones: async () => [...ZONES], addRecord, removeRecord, listRecords },
+  log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+});
+server.listen(cfg.port, cfg.host, () => console.log(`cloudflare api: listening on http://${cfg.host}:${cfg.port}/client/v4`));
+const stop = () => server.close(() => process.exit(0));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
