@@ -5,15 +5,7 @@ import type { Applier, Registration, StateEntry } from "./mock-engine";
 import { isSecretWire, unwrapSecrets } from "./mock-engine";
 import { spawn } from "node:child_process";
 import { sshExec, SshTarget } from "../world/ssh";
-import type { DnsRecord } from "../world/dns-records";
-
-/** A DNS record as the Cloudflare resource describes it; `zone` is the zone name. */
-export type DnsRecordInput = DnsRecord;
-
-export interface DnsBackend {
-  addRecord(r: DnsRecordInput): Promise<void>;
-  removeRecord(r: DnsRecordInput): Promise<void>;
-}
+import { CloudflareApiError, CloudflareClient, CloudflareRecordInput } from "./cloudflare-client";
 
 export interface ApplyLog {
   /** Remote commands run (create, update and delete texts), by resource name. */
@@ -40,11 +32,13 @@ export function secretStrings(v: unknown, inSecret = false, out: string[] = []):
   return out;
 }
 
-function dnsInput(inputs: Inputs): DnsRecordInput {
+function dnsInput(inputs: Inputs): CloudflareRecordInput {
   const i = unwrapSecrets(inputs) as Inputs;
   return {
-    zone: String(i.zoneId), name: String(i.name), type: String(i.type), content: String(i.content), ttl: Number(i.ttl),
+    zoneId: String(i.zoneId), name: String(i.name), type: String(i.type), content: String(i.content), ttl: Number(i.ttl),
     ...(i.priority !== undefined ? { priority: Number(i.priority) } : {}),
+    ...(typeof i.proxied === "boolean" ? { proxied: i.proxied } : {}),
+    ...(typeof i.comment === "string" ? { comment: i.comment } : {}),
   };
 }
 
@@ -70,13 +64,13 @@ async function runCommand(name: string, inputs: Inputs, text: string, log: Apply
 }
 
 /** Undoes a resource that left the program (or before it is replaced). */
-export async function removeResource(type: string, name: string, previous: StateEntry, dns: DnsBackend, log: ApplyLog): Promise<void> {
+export async function removeResource(type: string, name: string, previous: StateEntry, dns: CloudflareClient, log: ApplyLog): Promise<void> {
   if (type === "command:remote:Command") {
     const del = (unwrapSecrets(previous.inputs) as Inputs).delete;
     if (typeof del === "string") await runCommand(name, { ...previous.inputs, stdin: undefined }, del, log, "delete");
   } else if (type === "cloudflare:index/dnsRecord:DnsRecord") {
     const r = dnsInput(previous.inputs);
-    await dns.removeRecord(r);
+    await dns.deleteRecord(r.zoneId, String(previous.outputs.id));
     log.dnsChanges.push(`- ${r.type} ${r.name} ${r.content}`);
   }
 }
@@ -95,7 +89,7 @@ async function runLocal(name: string, text: string, log: ApplyLog, what: string)
   return { stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, "") };
 }
 
-export function providerApplier(dns: DnsBackend, log: ApplyLog): Applier {
+export function providerApplier(dns: CloudflareClient, log: ApplyLog): Applier {
   return async (reg: Omit<Registration, "outputs">, previous) => {
     if (reg.type === "command:local:Command") {
       const text = (unwrapSecrets(reg.inputs) as Inputs).create;
@@ -109,11 +103,24 @@ export function providerApplier(dns: DnsBackend, log: ApplyLog): Applier {
       return runCommand(reg.name, reg.inputs, text, log, reg.change);
     }
     if (reg.type === "cloudflare:index/dnsRecord:DnsRecord") {
-      if (previous) await removeResource(reg.type, reg.name, previous, dns, log);
+      // As the provider: an update is a PUT of the record (same id); a replace deletes, then creates.
       const r = dnsInput(reg.inputs);
-      await dns.addRecord(r);
+      if (reg.change === "update" && previous?.outputs.id) {
+        await dns.updateRecord(String(previous.outputs.id), r);
+        log.dnsChanges.push(`~ ${r.type} ${r.name} ${r.content}`);
+        return { ...reg.inputs, id: previous.outputs.id };
+      }
+      if (previous) await removeResource(reg.type, reg.name, previous, dns, log);
+      let id: string;
+      try {
+        id = await dns.createRecord(r);
+      } catch (e) {
+        // A deploy that died before saving its state left the record behind: adopt it (81058).
+        if (!(e instanceof CloudflareApiError && e.codes.includes(81058))) throw e;
+        id = await dns.findRecord(r);
+      }
       log.dnsChanges.push(`+ ${r.type} ${r.name} ${r.content}`);
-      return {};
+      return { ...reg.inputs, id };
     }
     return {};
   };

@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as worldDns from "../world/dns";
 import { readWorld } from "../world/state";
 import { ApplyLog, providerApplier, redact, removeResource, secretStrings } from "./apply";
+import { CloudflareClient } from "./cloudflare-client";
 import { localStackConfig } from "./local-stack";
 import { EngineState, MockEngine, outputValue } from "./mock-engine";
 
@@ -82,13 +82,9 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   const failure = new Promise<never>((_, reject) => { failed = reject; });
   failure.catch(() => undefined);
   const keepAlive = setInterval(() => undefined, 1000);
-  // A record that is already there exactly as planned is adopted (a run that died before saving its
-  // state must converge on the next one).
-  const dns = {
-    addRecord: (r: Parameters<typeof worldDns.addRecord>[0]) =>
-      worldDns.addRecord(r).catch((e: Error) => { if (!/already exists/.test(e.message)) throw e; }),
-    removeRecord: worldDns.removeRecord,
-  };
+  // DNS goes through the world's Cloudflare API, as the provider's client would call Cloudflare.
+  const dns = new CloudflareClient(world.cloudflare.baseUrl, String(config["cloudflare:apiToken"]));
+  const zoneIds = new Map<string, string>();
   const applier = providerApplier(dns, log);
 
   const engine = new MockEngine({
@@ -104,13 +100,19 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
         throw e;
       }
     },
-    // In the world a zone's id is its name.
-    invoke: (token, inputs) => token === "cloudflare:index/getZone:getZone"
-      ? { id: String((inputs.filter as { name: string }).name), zoneId: String((inputs.filter as { name: string }).name) }
-      : undefined,
+    // getZone by name: answered from the ids looked up through the API before the program runs.
+    invoke: (token, inputs) => {
+      if (token !== "cloudflare:index/getZone:getZone") return undefined;
+      const name = String((inputs.filter as { name: string }).name);
+      const id = zoneIds.get(name);
+      if (!id) throw new Error(`zone ${name} is not in the Cloudflare account behind cloudflare:apiToken`);
+      return { id, zoneId: id, name };
+    },
   });
   let outputs: Record<string, unknown> = {};
   try {
+    // Zone lookups first: a refused token stops the deploy here, before anything is touched.
+    for (const zone of world.dns.zones) zoneIds.set(zone, await dns.zoneId(zone));
     if (options.destroy) throw DESTROY;
     await engine.start();
     const program: Record<string, unknown> = await import("../index.js");

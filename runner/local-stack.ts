@@ -21,7 +21,8 @@ export function localStackConfig(stackFile: string, world: World): ConfigMap {
   const acme = config["mailstack:acme"] as Record<string, unknown>;
   Object.assign(acme, { directory: world.acme.directory, caBundle: readFileSync(world.acme.serverCaPath, "utf8") });
   config["mailstack:sshPrivateKey"] = readFileSync(world.vps.sshPrivateKeyPath, "utf8");
-  // The runner publishes into the world's DNS, not Cloudflare: no real token exists or is needed.
-  config["cloudflare:apiToken"] = "local-world";
+  // The world's Cloudflare API (backed by its DNS server) and its token, new at each `up`.
+  config["cloudflare:apiToken"] = world.cloudflare.token;
+  config["cloudflare:baseUrl"] = world.cloudflare.baseUrl;
   return config;
 }
