@@ -11,6 +11,8 @@ import { ROOT } from "./deploy";
 import type { DnsRecordPlan } from "../plans/dns";
 import type { SmtpSettings } from "../program";
 import { submission, verdict } from "./local-mail";
+import { spawnSync } from "node:child_process";
+import { INSTALL_COMMAND, missingHostProgramsMessage } from "../world/host-programs";
 import { runScript } from "./processes";
 
 function step(title: string, script: string, args: string[]): void {
@@ -33,6 +35,13 @@ async function main(args: string[]): Promise<void> {
   if (args[0] === "down") {
     step("stopping the local world", "world/cli.ts", ["down"]);
     return;
+  }
+  // A fresh machine: install the Debian packages the world runs on, saying what and why.
+  const missing = missingHostProgramsMessage();
+  if (missing) {
+    console.log(`== ${missing.replace(/; install them with: .*$/, "")}: installing them (setup/install-host-deps.sh)`);
+    const r = spawnSync("bash", [join(ROOT, "setup", "install-host-deps.sh")], { stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`could not install them (exit ${r.status}): run ${INSTALL_COMMAND} and look at its output`);
   }
   const os = args.includes("--os") ? ["--os", args[args.indexOf("--os") + 1]] : [];
   if (!worldIsUp()) step("bringing the local world up", "world/cli.ts", ["up", ...os]);

@@ -13,6 +13,7 @@ import { CA_CERT, makeCa, makeSshKey, SSH_KEY } from "./pki";
 import { alive, sleep } from "./proc";
 import { proxyDown, proxyUp, tcpOpen } from "./proxy";
 import { ensureBase } from "./rootfs";
+import { missingHostProgramsMessage } from "./host-programs";
 import { harvestSeed } from "./seed";
 import { buildWorld, readWorld, sshExec, World, writeWorld } from "./state";
 import { bootContainer, failedUnits, mountOverlay, personalize, rebootVps, stopContainer, unmountOverlay, VPS_DIR, VPS_ROOT, waitBooted, worldMounts } from "./vps";
@@ -33,6 +34,8 @@ export interface UpOptions {
 /** Brings the world up. When it is already up and healthy, reports that and does nothing. */
 export async function up(o: UpOptions): Promise<World> {
   const t0 = Date.now();
+  const missing = missingHostProgramsMessage();
+  if (missing) throw new Error(missing);
   if (fs.existsSync(WORLD_FILE)) {
     const w = readWorld();
     const st = await status();
