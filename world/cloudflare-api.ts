@@ -21,17 +21,8 @@ export interface DnsBackend {
 }
 
 /** One record as Cloudflare stores it: the DNS fields plus what DNS has no place for. */
-export interface StoredRecord {
+export interface StoredRecord extends Normalised {
   zone: string;
-  name: string;
-  type: string;
-  content: string;
-  ttl: number;
-  priority?: number;
-  proxied: boolean;
-  comment: string | null;
-  tags: string[];
-  settings: Record<string, unknown>;
   created_on: string;
   modified_on: string;
   comment_modified_on?: string;
@@ -221,12 +212,7 @@ export function wireKey(r: Pick<DnsRecord, "name" | "type" | "content" | "priori
 type Body = Record<string, unknown>;
 
 /** The DNS part and Cloudflare's own fields of a request body, validated and normalised. */
-export interface Normalised {
-  name: string;
-  type: string;
-  content: string;
-  ttl: number;
-  priority?: number;
+export interface Normalised extends Omit<DnsRecord, "zone"> {
   proxied: boolean;
   comment: string | null;
   tags: string[];
