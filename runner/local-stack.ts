@@ -14,10 +14,14 @@ export function localStackConfig(stackFile: string, world: World): ConfigMap {
   if (typeof hosts[0].hostname !== "string" || !hosts[0].hostname.endsWith(".example.test")) {
     throw new Error(`${stackFile}: host ${String(hosts[0].hostname)} is not a name in the world's zone example.test (e.g. ${world.vps.hostname})`);
   }
+  // `sshHostKey: null` in the stack file leaves the key unpinned (trust on first use); otherwise the
+  // world's key is pinned, as a person who checked the provider's console would.
+  const unpinned = hosts[0].sshHostKey === null;
   Object.assign(hosts[0], {
     ipv4: world.hosts.vps.ipv4, ipv6: world.hosts.vps.ipv6, sshUser: world.vps.sshUser, sshPort: world.vps.sshPort,
     sshHostKey: world.vps.sshHostKey,
   });
+  if (unpinned) delete hosts[0].sshHostKey;
   const acme = config["mailstack:acme"] as Record<string, unknown>;
   Object.assign(acme, { directory: world.acme.directory, caBundle: readFileSync(world.acme.serverCaPath, "utf8") });
   config["mailstack:sshPrivateKey"] = readFileSync(world.vps.sshPrivateKeyPath, "utf8");

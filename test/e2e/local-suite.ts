@@ -1,7 +1,8 @@
 // The end-to-end proof on a fresh local world: the real program, deployed from a bare vps, sends
 // signed, encrypted, authenticated mail, forwards inbound mail, and converges without changes.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect as netConnect } from "node:net";
@@ -12,6 +13,7 @@ import * as worldDns from "../../world/dns";
 import { listRecords } from "../../world/dns";
 import { waitForMessage } from "../../world/inbox";
 import { readWorld, vpsExec } from "../../world/state";
+import { VPS_ROOT } from "../../world/vps";
 import { EngineState, unwrapSecrets } from "../../runner/mock-engine";
 import { doctorWorldTests } from "./doctor-world";
 import { rootGate } from "../support/environment";
@@ -318,6 +320,31 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       const msg = await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
       assert.equal(msg.helo, "mx.example.test");
       assert.equal(msg.auth.dmarc.result, "pass");
+    });
+
+    test("13. without sshHostKey the first key seen is pinned: a changed host key stops the deploy", async () => {
+      const stack = parse(readFileSync(join(LOCAL, "Pulumi.local-renamed.yaml"), "utf8"));
+      stack.config["mailstack:hosts"][0].sshHostKey = null;
+      const file = join(LOCAL, "Pulumi.local-tofu.yaml");
+      writeFileSync(file, stringify(stack));
+      const first = deploy(file);
+      assert.ok(first.ok, first.output);
+      assert.deepEqual(first.remoteCommands, ["update host-10.78.0.10-preflight"], "only the first contact runs again");
+      assert.equal(outputs().hosts["mx.example.test"].hostKey, readWorld().vps.sshHostKey);
+      // The vps now presents another key (sshd re-reads its keys for every connection).
+      const key = join(VPS_ROOT, "etc/ssh/ssh_host_ed25519_key");
+      for (const f of [key, `${key}.pub`]) renameSync(f, `${f}.orig`);
+      try {
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+        stack.config["mailstack:domains"][0].users.push("carol");
+        writeFileSync(file, stringify(stack));
+        const second = deploy(file);
+        assert.equal(second.ok, false, "a deploy to a host with another key must stop");
+        assert.match(second.error ?? "", /host key|REMOTE HOST IDENTIFICATION/i);
+        assert.deepEqual(second.remoteCommands.filter((c) => c.includes("preflight")), [], "the pinned key is not re-learned");
+      } finally {
+        for (const f of [key, `${key}.pub`]) renameSync(`${f}.orig`, f);
+      }
     });
   });
 }
