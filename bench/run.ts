@@ -34,9 +34,10 @@ async function floor(): Promise<number> {
   }
   const packages = "chasquid certbot ca-certificates openssl python3 unattended-upgrades nftables iproute2";
   const started = Date.now();
-  // By hand too, apt waits for the provider image's first-boot package job (DPkg::Lock::Timeout).
-  const apt = "apt-get -o DPkg::Lock::Timeout=300";
-  await onVps(`set -e; export DEBIAN_FRONTEND=noninteractive; ${apt} update -qq; ${apt} install -y -qq --no-install-recommends ${packages} >/dev/null`);
+  // By hand too, one waits for the provider image's first-boot package job (apt-get update does
+  // not wait for its lists lock by itself).
+  await onVps("for i in $(seq 1 300); do systemctl is-active --quiet provider-firstboot-apt || break; sleep 1; done");
+  await onVps(`set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq --no-install-recommends ${packages} >/dev/null`);
   await onVps(`certbot certonly --standalone -n --agree-tos -m admin@example.test --server ${w.acme.directory} -d ${w.vps.hostname} --quiet`);
   return Date.now() - started;
 }
