@@ -12,7 +12,7 @@ import {
   authBeforeTlsCheck, loginCheck, RELAY_TO, relayCheck, securityChecks, tryLogin, tryRelay, wrongPasswordCheck,
 } from "../../doctor/checks/security";
 import {
-  bannerCheck, certChecks, EXPIRY_FAIL_DAYS, EXPIRY_WARN_DAYS, expiryVerdict, legacyTlsCheck, reachCheck, representative, smtpChecks, starttlsCheck,
+  bannerCheck, certChecks, EXPIRY_FAIL_DAYS, EXPIRY_WARN_DAYS, probeAll, expiryVerdict, legacyTlsCheck, reachCheck, representative, smtpChecks, starttlsCheck,
 } from "../../doctor/checks/smtp";
 import { zenQuery } from "../../doctor/dnsbl";
 import type { FakeZone } from "../../doctor/fake-resolver";
@@ -501,4 +501,31 @@ describe("relay and login sessions against a local SMTP server", () => {
     assert.equal(gone.step, "error");
     assert.deepEqual(await securityChecks(ctx, []), []);
   });
+});
+
+test("the SMTP and security groups over one IPv4 host: which check runs on which port, one login per user, one wrong password", async () => {
+  const cert = certFor([HOST], 90);
+  const s = await startMailServer({ name: HOST, users: { [USER]: PASSWORD, "b@example.test": "pw-b" }, cert });
+  const o = withoutRecord((r) => r.type === "AAAA");
+  o.smtp = [...o.smtp, { address: "b@example.test", host: HOST, port: 465, alternatePort: 587, username: "b@example.test" }];
+  o.smtpPasswords = { ...o.smtpPasswords, "b@example.test": "pw-b" };
+  const ctx = fixtureContext(good() as FakeZone, o, s.ports, [cert.cert]);
+  try {
+    const probes = await probeAll(ctx);
+    assert.deepEqual(probes.map((p) => [p.address, p.port, p.error]), [[IPV4, 25, undefined], [IPV4, 465, undefined], [IPV4, 587, undefined]]);
+    const smtp = (await smtpChecks(ctx, probes)).map((r) => `${r.id} ${r.target} ${r.status}`);
+    assert.deepEqual(smtp, [
+      `smtp.reach ${IPV4}:25 pass`, `smtp.starttls ${IPV4}:25 pass`, `smtp.reach ${IPV4}:465 pass`, `smtp.reach ${IPV4}:587 pass`, `smtp.starttls ${IPV4}:587 pass`,
+      ...[25, 465, 587].flatMap((port) => [`smtp.banner ${IPV4}:${port} pass`, `smtp.cert-name ${IPV4}:${port} pass`, `smtp.cert-chain ${IPV4}:${port} pass`,
+        `smtp.cert-expiry ${IPV4}:${port} pass`, `smtp.tls-version ${IPV4}:${port} pass`]),
+    ]);
+    const security = (await securityChecks(ctx, probes)).map((r) => `${r.id} ${r.target} ${r.status}`);
+    assert.deepEqual(security, [
+      `security.open-relay ${IPV4}:25 pass`, `security.auth-before-tls ${IPV4}:587 pass`,
+      `security.login ${USER} @ ${IPV4}:587 pass`, `security.login b@example.test @ ${IPV4}:587 pass`,
+      `security.wrong-password ${USER} @ ${IPV4}:587 pass`,
+    ]);
+  } finally {
+    await s.close();
+  }
 });
