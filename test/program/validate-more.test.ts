@@ -123,7 +123,7 @@ describe("hosts", () => {
     assert.equal(valid(seedWith((c) => { c["mailstack:hosts"][0].firewall = true; })).hosts[0].firewall, true);
     assert.equal(valid(seedWith((c) => { c["mailstack:hosts"][0].sshPort = 65535; })).hosts[0].sshPort, 65535);
     assert.equal(valid(seedWith((c) => { c["mailstack:hosts"][0].sshPort = 1; })).hosts[0].sshPort, 1);
-    for (const bad of [65536, 2.5, "22a", "-1", true]) {
+    for (const bad of [65536, 2.5, "22a", "-1", true, "1e3", "0x16", " 22", "a22"]) {
       const p = only(problemsOf(seedWith((c) => { c["mailstack:hosts"][0].sshPort = bad; })), "mailstack:hosts[0].sshPort");
       assert.equal(p.message, `${JSON.stringify(bad)} is not a whole number from 1 to 65535`);
     }
