@@ -320,8 +320,14 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
     }
   });
 
+  // Where each address forwards to, for domains that read cleanly: a domain already reported (a
+  // refused alias, say) would only repeat its problem as a forwarding one.
   if (domains.length === (Array.isArray(values.domains) ? values.domains.length : -1)) {
-    for (const p of forwardingProblems(domains)) r.add(`${NAMESPACE}:${p.key}`, p.problem, p.fix);
+    const reported = (key: string) => r.problems.some((p) => p.key === key || p.key.startsWith(`${key}.`));
+    for (const p of forwardingProblems(domains)) {
+      const domainKey = `${NAMESPACE}:${p.key.split(/\.(users|aliases)/)[0]}`;
+      if (!reported(domainKey)) r.add(`${NAMESPACE}:${p.key}`, p.problem, p.fix);
+    }
   }
 
   const zones = [...new Set(domains.map((d) => d.zone))].sort((a, b) => b.length - a.length);

@@ -8,7 +8,7 @@ import { renderAliasesFile } from "../../plans/aliases-file";
 import { dkimRecordName, mxPriority, planDnsRecords } from "../../plans/dns";
 import { renderBundle } from "../../plans/host/bundle";
 import { renderChasquidConf } from "../../plans/host/chasquid-conf";
-import { parsePreflight } from "../../plans/host/preflight";
+import { parseBaseReport, parsePreflight } from "../../plans/host/preflight";
 import { readRemoteScript, shellQuote, stepCommand } from "../../plans/host/step-command";
 import {
   baseCommand, chasquidCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin, HostPlanInput,
@@ -26,7 +26,7 @@ const host = (over: Partial<HostConfig> = {}): HostConfig =>
 const domain = (name: string, over: Partial<DomainConfig> = {}): DomainConfig =>
   ({ name, zone: name, users: ["i"], aliases: {}, spf: { include: [], all: "~all" }, dmarc: dmarc(), dkimSelector: "mailstack", ...over });
 const stack = (hosts: HostConfig[], domains: DomainConfig[], dnsTtl = 300): StackConfig =>
-  ({ hosts, domains, acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, dnsTtl });
+  ({ hosts, domains, acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, dnsTtl, allowKeyReplacement: false });
 const dkimFor = (names: string[]) => Object.fromEntries(names.map((n) => [n, "v=DKIM1; k=rsa; p=AAAA"]));
 
 /** Decodes a `FILE <name> <base64>` bundle. */
@@ -151,15 +151,14 @@ describe("host steps", () => {
     domains: [{ name: "user.tax", dkimSelector: "s1", aliasesFile: "i: me@gmail.com\n" }, { name: "shop.example", dkimSelector: "mailstack", aliasesFile: "" }],
     ...over,
   });
-  const facts = parsePreflight("os=debian-13\nchasquid=1.15.0-1\ndkim=native\n");
 
   test("base: no IPv6 is an empty parameter, the firewall yes/no, the SSH port as text", () => {
     const noV6 = input({ host: host({ sshPort: 2222 }), firewall: false });
-    const b = baseCommand(noV6, facts);
+    const b = baseCommand(noV6);
     assert.equal(param(b, "MS_IPV6"), "''");
     assert.equal(param(b, "MS_FIREWALL"), "'no'");
     assert.equal(param(b, "MS_SSH_PORT"), "'2222'");
-    assert.equal(param(baseCommand(input(), facts), "MS_IPV6"), "'2001:db8::25'");
+    assert.equal(param(baseCommand(input()), "MS_IPV6"), "'2001:db8::25'");
     assert.equal(param(verifyCommand(noV6), "MS_IPV6"), "''");
     assert.equal(param(verifyCommand(input()), "MS_IPV6"), "'2001:db8::25'");
     assert.equal(param(verifyCommand(input()), "MS_HOSTNAME"), "'mail.user.tax'");
@@ -168,7 +167,7 @@ describe("host steps", () => {
   test("every step: sudo only for a non-root user, named after its script", () => {
     const asUser = input({ host: host({ sshUser: "deploy" }) });
     const steps: [string, (i: HostPlanInput) => string][] = [
-      ["preflight", preflightCommand], ["base", (i) => baseCommand(i, facts)], ["tls", tlsCommand], ["chasquid", (i) => chasquidCommand(i, facts)],
+      ["preflight", preflightCommand], ["base", baseCommand], ["tls", tlsCommand], ["chasquid", chasquidCommand],
       ["chasquid-remove", chasquidDeleteCommand], ["domain", (i) => domainCommand(i, "user.tax")], ["domain-remove", (i) => domainDeleteCommand(i, "user.tax")],
       ["verify", verifyCommand],
     ];
@@ -179,8 +178,8 @@ describe("host steps", () => {
       assert.ok(programOf(render(input())).includes(readRemoteScript(script as "base").replace(/^#!.*\n/, "")), `${script}: its script`);
     }
     assert.equal(param(domainDeleteCommand(input(), "shop.example"), "MS_DOMAIN"), "'shop.example'");
-    assert.equal(param(chasquidCommand(input(), facts), "MS_DOMAINS"), "'user.tax shop.example'");
-    assert.equal(param(chasquidCommand(input(), facts), "MS_DKIM_MODE"), "'native'");
+    assert.equal(param(chasquidCommand(input()), "MS_DOMAINS"), "'user.tax shop.example'");
+    assert.equal(param(verifyCommand(input()), "MS_DKIM"), "'user.tax:s1 shop.example:mailstack'");
   });
 
   test("step text: scripts without their shebang, parameters checked and quoted", () => {
@@ -217,10 +216,16 @@ describe("host steps", () => {
     assert.doesNotThrow(() => renderBundle({ "dkim/user.tax/s1.pem": "x", "a_b-c:d@e": "y" }));
   });
 
-  test("preflight facts: key=value lines in any order, whitespace trimmed; anything less is refused", () => {
-    assert.deepEqual(parsePreflight("  dkim=hook \nnoise\nchasquid=1.11-2\nos=debian-12\n"), { os: "debian-12", chasquid: "1.11-2", dkim: "hook" });
-    for (const bad of ["os=debian-13\nchasquid=1.15\n", "os=debian-13\nchasquid=1.15\ndkim=dkimpy\n", "chasquid=1.15\ndkim=native\n", "os=debian-13\ndkim=native\n", ""]) {
+  test("host facts: key=value lines in any order, whitespace trimmed; anything less is refused", () => {
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJDWId4c0K";
+    assert.deepEqual(parsePreflight(`  hostkey=${key} \nnoise\nos=debian-12\n`), { os: "debian-12", hostKey: key });
+    for (const bad of ["os=debian-13\n", `hostkey=${key}\n`, "os=debian-13\nhostkey=ssh-ed25519\n", "os=debian-13\nhostkey=ecdsa-sha2-nistp256 AAAAE2\n", ""]) {
       assert.throws(() => parsePreflight(bad), /^Error: preflight printed no usable facts: /, JSON.stringify(bad));
+    }
+    assert.deepEqual(parseBaseReport("debian-12", "mailstack: base: 1 change(s): chasquid from trixie\n dkim=native\nchasquid=1.15.0-1+b4 \n"),
+      { os: "debian-12", chasquid: "1.15.0-1+b4", dkim: "native" });
+    for (const bad of ["chasquid=1.15\n", "dkim=native\n", "chasquid=1.15\ndkim=dkimpy\n", ""]) {
+      assert.throws(() => parseBaseReport("debian-13", bad), /^Error: the base step reported no chasquid version: /, JSON.stringify(bad));
     }
   });
 });

@@ -131,12 +131,12 @@ describe("hosts", () => {
 
   test("the host's zone: named, found as the longest domain zone, or refused when it does not contain the host", () => {
     const nested = seedWith((c) => {
-      c["mailstack:domains"].push({ name: "eu.user.tax", users: ["i"] });
+      c["mailstack:domains"].push({ name: "eu.user.tax", users: ["i"], aliases: { "*": "me@gmail.com" } });
       c["mailstack:hosts"][0].hostname = "mail.eu.user.tax";
     });
     assert.equal(valid(nested).hosts[0].zone, "eu.user.tax");
     const nestedFirst = seedWith((c) => {
-      c["mailstack:domains"].unshift({ name: "eu.user.tax", users: ["i"] });
+      c["mailstack:domains"].unshift({ name: "eu.user.tax", users: ["i"], aliases: { "*": "me@gmail.com" } });
       c["mailstack:hosts"][0].hostname = "mail.eu.user.tax";
     });
     assert.equal(valid(nestedFirst).hosts[0].zone, "eu.user.tax");
@@ -216,9 +216,9 @@ describe("domains", () => {
   });
 
   test("defaults of a minimal domain: zone = name, SPF ~all, DMARC quarantine, selector mailstack", () => {
-    const c = valid(seedWith((c) => { c["mailstack:domains"][0] = { name: "user.tax", users: ["i"] }; }));
+    const c = valid(seedWith((c) => { c["mailstack:domains"][0] = { name: "user.tax", users: ["i"], aliases: { i: "me@gmail.com" } }; }));
     assert.deepEqual(c.domains[0], {
-      name: "user.tax", zone: "user.tax", users: ["i"], aliases: {},
+      name: "user.tax", zone: "user.tax", users: ["i"], aliases: { i: ["me@gmail.com"] },
       spf: { include: [], all: "~all" },
       dmarc: { policy: "quarantine", fo: undefined, rua: [], ruf: [], adkim: undefined, aspf: undefined },
       dkimSelector: "mailstack",
@@ -228,7 +228,7 @@ describe("domains", () => {
   test("accepted forms: mailto: report addresses, strict alignment, -all, a parent zone, a custom selector", () => {
     const c = valid(seedWith((c) => {
       c["mailstack:domains"][0] = {
-        name: "news.user.tax", zone: "user.tax", users: ["i"], spf: { all: "-all" }, dkimSelector: "s2026a",
+        name: "news.user.tax", zone: "user.tax", users: ["i"], aliases: { i: "me@gmail.com" }, spf: { all: "-all" }, dkimSelector: "s2026a",
         dmarc: { policy: "reject", rua: ["mailto:rua@user.tax", "dmarc@example.com"], ruf: ["mailto:ruf@user.tax"], adkim: "s", aspf: "r", fo: "d:s" },
       };
       c["mailstack:hosts"][0].zone = "user.tax";
@@ -262,7 +262,7 @@ describe("domains", () => {
 
   test("a duplicate domain is named at its second place", () => {
     const ps = problemsOf(seedWith((c) => {
-      c["mailstack:domains"].push({ name: "other.tax", users: ["i"] }, clone(c["mailstack:domains"][0]));
+      c["mailstack:domains"].push({ name: "other.tax", users: ["i"], aliases: { i: "me@gmail.com" } }, clone(c["mailstack:domains"][0]));
     }));
     assert.deepEqual(ps, [{ key: "mailstack:domains[2].name", message: '"user.tax" is listed twice', fix: "list each domain once" }]);
   });
@@ -273,8 +273,8 @@ describe("aliases", () => {
   const aliasProblems = (aliases: unknown) => problemsOf(seedWith((c) => { c["mailstack:domains"][0].aliases = aliases; }));
 
   test("targets: a comma list (trimmed, empties dropped), a list, local parts of the same domain", () => {
-    assert.deepEqual(aliasesOf({ billing: " a@gmail.com ,, b@example.com ", sales: ["c@gmail.com", "i"], "*": "i" }),
-      { billing: ["a@gmail.com", "b@example.com"], sales: ["c@gmail.com", "i"], "*": ["i"] });
+    assert.deepEqual(aliasesOf({ billing: " a@gmail.com ,, b@example.com ", sales: ["c@gmail.com", "i"], "*": "i", i: "me@gmail.com" }),
+      { billing: ["a@gmail.com", "b@example.com"], sales: ["c@gmail.com", "i"], "*": ["i"], i: ["me@gmail.com"] });
   });
 
   test("an alias that forwards to itself, by local part or full address, is refused", () => {
