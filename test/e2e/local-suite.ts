@@ -12,7 +12,8 @@ import { txtStrings } from "../../plans/txt";
 import * as worldDns from "../../world/dns";
 import { listRecords } from "../../world/dns";
 import { waitForMessage } from "../../world/inbox";
-import { readWorld, vpsExec } from "../../world/state";
+import { sshExec as sshTo } from "../../world/ssh";
+import { readWorld, vpsExec, vpsTarget } from "../../world/state";
 import { VPS_ROOT } from "../../world/vps";
 import { EngineState, unwrapSecrets } from "../../runner/mock-engine";
 import { doctorWorldTests } from "./doctor-world";
@@ -331,11 +332,13 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.ok(first.ok, first.output);
       assert.deepEqual(first.remoteCommands, ["update host-10.78.0.10-preflight"], "only the first contact runs again");
       assert.equal(outputs().hosts["mx.example.test"].hostKey, readWorld().vps.sshHostKey);
-      // The vps now presents another key (sshd re-reads its keys for every connection).
+      // The vps now presents another key (a new key pair, and sshd restarted to load it).
       const key = join(VPS_ROOT, "etc/ssh/ssh_host_ed25519_key");
       for (const f of [key, `${key}.pub`]) renameSync(f, `${f}.orig`);
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+      const newKey = readFileSync(`${key}.pub`, "utf8").split(/\s+/).slice(0, 2).join(" ");
+      await onVps("systemctl restart ssh");
       try {
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
         stack.config["mailstack:domains"][0].users.push("carol");
         writeFileSync(file, stringify(stack));
         const second = deploy(file);
@@ -344,6 +347,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
         assert.deepEqual(second.remoteCommands.filter((c) => c.includes("preflight")), [], "the pinned key is not re-learned");
       } finally {
         for (const f of [key, `${key}.pub`]) renameSync(`${f}.orig`, f);
+        // Back to the world's key, logging in with the new one as its owner would.
+        await sshTo({ ...vpsTarget(readWorld()), hostKey: newKey }, "systemctl restart ssh");
       }
     });
   });
