@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { StackConfigError, validateStackConfig } from "../../stacks/validate";
-import { clone, ConfigObject, stackFileConfig, toEngineConfig } from "../support/stack-config";
+import { clone, ConfigObject, problemsOf, stackFileConfig, toEngineConfig } from "../support/stack-config";
 
 const seed = stackFileConfig("Pulumi.prod.yaml");
-
-function problemsOf(config: ConfigObject, env: Record<string, string> = {}): { key: string; message: string; fix: string }[] {
-  try {
-    validateStackConfig(toEngineConfig(config), env);
-  } catch (e) {
-    assert.ok(e instanceof StackConfigError, `expected StackConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  return [];
-}
 
 /** Applies `edit` to a copy of the seed config. */
 function seedWith(edit: (c: any) => void): ConfigObject {
@@ -139,14 +129,7 @@ describe("stack config validation", () => {
   });
 
   test("every user and alias must forward outside the stack's domains (mailstack keeps no mailbox)", () => {
-    const problems = (mutate: (c: any) => void) => {
-      try {
-        validateStackConfig(toEngineConfig(seedWith(mutate)));
-        return [];
-      } catch (e) {
-        return (e as StackConfigError).problems.map((p) => `${p.key}: ${p.message}`);
-      }
-    };
+    const problems = (mutate: (c: any) => void) => problemsOf(seedWith(mutate)).map((p) => `${p.key}: ${p.message}`);
     // A user without an alias forwards where the catch-all does.
     assert.deepEqual(problems((c) => { c["mailstack:domains"][0].users.push("billing"); }), []);
     // Without a catch-all, that user has nowhere to go.

@@ -7,7 +7,7 @@ import {
   inZone, isCertificatePem, isDnsName, isEmail, isHostname, isLocalPart, isPrivateKeyPem, isSshPublicKeyLine,
 } from "../../stacks/checks";
 import { KNOWN_KEYS, Problem, StackConfigError, validateStackConfig } from "../../stacks/validate";
-import { clone, ConfigObject, stackFileConfig, toEngineConfig } from "../support/stack-config";
+import { clone, ConfigObject, problemsOf, stackFileConfig, toEngineConfig } from "../support/stack-config";
 
 const seed = stackFileConfig("Pulumi.prod.yaml");
 const ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LW5vdC1hLXJlYWwtaG9zdC1rZXk";
@@ -17,16 +17,6 @@ function seedWith(edit: (c: any) => void): ConfigObject {
   const c = clone(seed) as any;
   edit(c);
   return c;
-}
-
-function problemsOf(config: ConfigObject, env: Record<string, string> = {}): Problem[] {
-  try {
-    validateStackConfig(toEngineConfig(config), env);
-  } catch (e) {
-    assert.ok(e instanceof StackConfigError, `expected StackConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  return [];
 }
 
 const keys = (ps: Problem[]) => ps.map((p) => p.key);

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { Problem, StackConfigError, validateStackConfig } from "../../stacks/validate";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -26,3 +27,14 @@ export function toEngineConfig(config: ConfigObject): Record<string, string> {
 export const SECRET_KEYS = ["mailstack:sshPrivateKey", "cloudflare:apiToken"];
 
 export const clone = <T>(v: T): T => structuredClone(v);
+
+/** Every problem validation reports for `config`, as the StackConfigError lists them ([] when valid). */
+export function problemsOf(config: ConfigObject, env: Record<string, string> = {}): Problem[] {
+  try {
+    validateStackConfig(toEngineConfig(config), env);
+  } catch (e) {
+    if (!(e instanceof StackConfigError)) throw new Error(`expected StackConfigError, got ${String(e)}`);
+    return e.problems;
+  }
+  return [];
+}
