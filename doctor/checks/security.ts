@@ -81,7 +81,11 @@ export async function tryLogin(host: string, address: string, user: string, pass
     if (!plain.extensions.some((e) => e.startsWith("STARTTLS"))) return { error: "no STARTTLS on 587 (refusing to send a password in clear text)" };
     const go = await s.command("STARTTLS");
     if (go.code !== 220) return { error: `STARTTLS: ${replyText(go)}` };
-    await s.startTls(tlsOptions(host, net));
+    const tls = await s.startTls(tlsOptions(host, net));
+    // The stack's real password goes only to a server whose certificate verifies for the host name.
+    if (!tls.authorized) {
+      return { error: `the certificate on 587 does not verify (${tls.authorizationError ?? "unknown reason"}): the password was not sent (see smtp.cert-chain)` };
+    }
     const ehlo = await s.ehlo(net.ehloName);
     const authOffered = ehlo.extensions.some((e) => /^AUTH\b.*\bPLAIN\b/.test(e));
     const reply = await s.command(`AUTH PLAIN ${authPlain(user, password)}`);

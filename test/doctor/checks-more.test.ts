@@ -497,10 +497,27 @@ describe("relay and login sessions against a local SMTP server", () => {
     } finally {
       await s.close();
     }
+    assert.deepEqual(s.auths, [USER, USER], "one AUTH per login attempt");
     const gone = await tryRelay(HOST, "127.0.0.1", ctx.net);
     assert.equal(gone.step, "error");
     assert.deepEqual(await securityChecks(ctx, []), []);
   });
+});
+
+test("no password is sent to a server whose certificate does not verify (another CA, or another name)", async () => {
+  const cert = certFor([HOST], 90);
+  const s = await startMailServer({ name: HOST, users: { [USER]: PASSWORD }, cert });
+  try {
+    const otherCa = fixtureContext(good() as FakeZone, outputs, s.ports, [certFor(["other.test"], 90).cert]);
+    const untrusted = await tryLogin(HOST, "127.0.0.1", USER, PASSWORD, otherCa.net);
+    assert.ok("error" in untrusted && /does not verify .*the password was not sent/.test(untrusted.error), JSON.stringify(untrusted));
+    const trusted = fixtureContext(good() as FakeZone, outputs, s.ports, [cert.cert]);
+    const wrongName = await tryLogin("mx.other.test", "127.0.0.1", USER, PASSWORD, trusted.net);
+    assert.ok("error" in wrongName && /does not verify/.test(wrongName.error), JSON.stringify(wrongName));
+    assert.deepEqual(s.auths, [], "the server never saw an AUTH");
+  } finally {
+    await s.close();
+  }
 });
 
 test("the SMTP and security groups over one IPv4 host: which check runs on which port, one login per user, one wrong password", async () => {

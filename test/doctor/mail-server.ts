@@ -19,15 +19,19 @@ export interface MailServerOptions {
 
 export interface MailServer {
   ports: Record<number, number>;
+  /** Usernames that tried AUTH, in order (a client must not send a password it should withhold). */
+  auths: string[];
   close(): Promise<void>;
 }
 
 export async function startMailServer(o: MailServerOptions): Promise<MailServer> {
   const local = o.localDomains ?? ["example.test"];
+  const auths: string[] = [];
   const tlsOpts = o.legacyTls ? { minVersion: "TLSv1" as const, ciphers: "DEFAULT@SECLEVEL=0" } : { minVersion: "TLSv1.2" as const };
   const common: SMTPServerOptions = {
     name: o.name, key: o.cert.key, cert: o.cert.cert, ...tlsOpts, authMethods: ["PLAIN"], logger: false, disableReverseLookup: true,
     onAuth(auth, _session, cb) {
+      auths.push(auth.username ?? "");
       if (auth.username && o.users[auth.username] === auth.password) return cb(null, { user: auth.username });
       return cb(Object.assign(new Error("5.7.8 authentication failed"), { responseCode: 535 }));
     },
@@ -65,6 +69,7 @@ export async function startMailServer(o: MailServerOptions): Promise<MailServer>
   }
   return {
     ports,
+    auths,
     close: () => Promise.all(Object.values(servers).map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined),
   };
 }
