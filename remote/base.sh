@@ -16,19 +16,36 @@ if [ "${ID:-}" = debian ] && [ "${VERSION_ID:-}" = 12 ]; then
   sources=$(install_file /etc/apt/sources.list.d/mailstack-chasquid.list 0644 root:root <<'CONF'
 # mailstack: chasquid from Debian 13 (see /etc/apt/preferences.d/mailstack-chasquid)
 deb http://deb.debian.org/debian trixie main
+deb http://deb.debian.org/debian-security trixie-security main
 CONF
   )
   pins=$(install_file /etc/apt/preferences.d/mailstack-chasquid 0644 root:root <<'CONF'
-# mailstack: only chasquid comes from trixie; nothing else may.
+# mailstack: only chasquid comes from trixie (and its security updates); nothing else may.
 Package: chasquid
 Pin: release n=trixie
+Pin-Priority: 990
+
+Package: chasquid
+Pin: release n=trixie-security
 Pin-Priority: 990
 
 Package: *
 Pin: release n=trixie
 Pin-Priority: -10
+
+Package: *
+Pin: release n=trixie-security
+Pin-Priority: -10
 CONF
   )
+  # unattended-upgrades takes only the host's own release by default: let it update that one
+  # package from trixie too (the pins keep everything else out of its reach).
+  install_file /etc/apt/apt.conf.d/52mailstack-chasquid-upgrades 0644 root:root <<'CONF' | sed 's/^/wrote /'
+Unattended-Upgrade::Origins-Pattern {
+  "origin=Debian,codename=trixie-security,label=Debian-Security";
+  "origin=Debian,codename=trixie,label=Debian";
+};
+CONF
   if [ -n "$sources$pins" ]; then
     apt_get update -qq
     changed+=("chasquid from trixie")

@@ -76,6 +76,12 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       // Debian 12 gets Debian 13's chasquid (1.11 lacks the SMTP smuggling fix): native DKIM on both.
       assert.equal(host.facts.dkim, "native");
       assert.match(host.facts.chasquid, /^1\.1[5-9]/);
+      if (os === "debian12") {
+        // Only chasquid comes from trixie, and unattended-upgrades keeps it updated from there.
+        assert.match(await onVps("apt-config dump Unattended-Upgrade::Origins-Pattern"), /codename=trixie-security,label=Debian-Security/);
+        assert.match(await onVps("apt-cache policy chasquid"), /990 http:\/\/deb\.debian\.org\/debian trixie\/main/);
+        assert.match(await onVps("apt-cache policy openssl | sed -n 2p"), /Installed: 3\.0\./, "nothing else moved to trixie");
+      }
       const preflight = Object.entries(stateResources()).find(([k]) => k.endsWith("-preflight"))![1];
       assert.match(String((unwrapSecrets(preflight.outputs) as { stdout: string }).stdout), /another package job holds apt's lock/,
         "the provider's first-boot package job was waited for");
