@@ -60,13 +60,24 @@ export async function ensureBase(os: OsName, flavour: VpsFlavour, log: (s: strin
 }
 
 /** Generic, world-independent settings of the base image. */
+/** Writes a file into an image, replacing what is there (resolv.conf may be a symlink to the host's). */
+function writeInto(root: string, rel: string, text: string, mode = 0o644): void {
+  const f = path.join(root, rel);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.rmSync(f, { force: true });
+  fs.writeFileSync(f, text, { mode });
+}
+
+/** Makes `rel` in the image a symlink to `target`, replacing what is there. */
+function linkInto(root: string, rel: string, target: string): void {
+  const f = path.join(root, rel);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.rmSync(f, { force: true });
+  fs.symlinkSync(target, f);
+}
+
 function prepare(root: string, suite: string): void {
-  const w = (rel: string, text: string, mode = 0o644) => {
-    const f = path.join(root, rel);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.rmSync(f, { force: true }); // resolv.conf may be a symlink to the host's
-    fs.writeFileSync(f, text, { mode });
-  };
+  const w = (rel: string, text: string, mode?: number) => writeInto(root, rel, text, mode);
   w("etc/resolv.conf", resolvConf());
   w("etc/apt/sources.list", sourcesList(suite));
   // apt is the vps's only way out: through the filtering proxy on the host side.
@@ -111,12 +122,7 @@ export function providerNetplan(): string {
 
 /** What a provider image adds on top of the generic settings (per-world bits: see vps.ts). */
 function prepareProvider(root: string): void {
-  const w = (rel: string, text: string, mode = 0o644) => {
-    const f = path.join(root, rel);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.rmSync(f, { force: true });
-    fs.writeFileSync(f, text, { mode });
-  };
+  const w = (rel: string, text: string, mode?: number) => writeInto(root, rel, text, mode);
   w("etc/netplan/01-netcfg.yaml", providerNetplan(), 0o600);
   // The provider turns IPv6 off in the classic file, which systemd-sysctl reads last (99-sysctl.conf).
   w("etc/sysctl.conf", [
@@ -126,10 +132,7 @@ function prepareProvider(root: string): void {
     "net.ipv6.conf.lo.disable_ipv6 = 1",
     "",
   ].join("\n"));
-  const link = path.join(root, "etc/sysctl.d/99-sysctl.conf");
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync("../sysctl.conf", link);
+  linkInto(root, "etc/sysctl.d/99-sysctl.conf", "../sysctl.conf");
   // cloud-init from the NoCloud seed written per world (vps.ts); the network is the provider's file.
   w("etc/cloud/cloud.cfg.d/90-provider.cfg", [
     "datasource_list: [NoCloud, None]",
@@ -140,10 +143,8 @@ function prepareProvider(root: string): void {
     "",
   ].join("\n"));
   // systemd-networkd renders netplan; resolv.conf stays the static file the world writes.
-  const wants = path.join(root, "etc/systemd/system/multi-user.target.wants");
-  fs.mkdirSync(wants, { recursive: true });
-  fs.rmSync(path.join(wants, "systemd-networkd.service"), { force: true });
-  fs.symlinkSync("/lib/systemd/system/systemd-networkd.service", path.join(wants, "systemd-networkd.service"));
+  const wants = "etc/systemd/system/multi-user.target.wants";
+  linkInto(root, `${wants}/systemd-networkd.service`, "/lib/systemd/system/systemd-networkd.service");
   // The first boot's package job (like unattended-upgrades after a new VPS boots): holds apt's and
   // dpkg's locks (fcntl locks, as apt takes them) for a minute, without delaying the boot itself.
   w("usr/local/sbin/provider-firstboot-apt", [
@@ -175,6 +176,5 @@ function prepareProvider(root: string): void {
     "WantedBy=multi-user.target",
     "",
   ].join("\n"));
-  fs.rmSync(path.join(wants, "provider-firstboot-apt.service"), { force: true });
-  fs.symlinkSync("/etc/systemd/system/provider-firstboot-apt.service", path.join(wants, "provider-firstboot-apt.service"));
+  linkInto(root, `${wants}/provider-firstboot-apt.service`, "/etc/systemd/system/provider-firstboot-apt.service");
 }

@@ -25,6 +25,15 @@ import {
 
 const USER = "i@example.test";
 
+/** A variant of a stack file (Pulumi.local.yaml by default), written under .local/; returns its path. */
+function stackVariant(name: string, edit: (config: any) => void, from = join(ROOT, "Pulumi.local.yaml")): string {
+  const stack = parse(readFileSync(from, "utf8"));
+  edit(stack.config);
+  const file = join(LOCAL, `Pulumi.local-${name}.yaml`);
+  writeFileSync(file, stringify(stack));
+  return file;
+}
+
 const stateResources = () => (JSON.parse(readFileSync(join(LOCAL, "state.json"), "utf8")) as { resources: EngineState }).resources;
 
 /** Serial number of the certificate the vps serves on 465. */
@@ -196,10 +205,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
 
     test("8. a user added to the config can send within chasquid's reload interval, without a restart", async () => {
       const pid = (await vpsFingerprint()).chasquidPid;
-      const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
-      stack.config["mailstack:domains"][0].users.push("bob");
-      const file = join(LOCAL, "Pulumi.local-bob.yaml");
-      writeFileSync(file, stringify(stack));
+      const file = stackVariant("bob", (c) => { c["mailstack:domains"][0].users.push("bob"); });
       const report = deploy(file);
       assert.ok(report.ok, report.output);
       assert.deepEqual(report.remoteCommands.sort(), [
@@ -294,10 +300,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
 
     test("11b. firewall: false removes mailstack's table and unit; true brings them back", async () => {
-      const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
-      stack.config["mailstack:hosts"][0].firewall = false;
-      const file = join(LOCAL, "Pulumi.local-nofirewall.yaml");
-      writeFileSync(file, stringify(stack));
+      const file = stackVariant("nofirewall", (c) => { c["mailstack:hosts"][0].firewall = false; });
       const off = deploy(file);
       assert.ok(off.ok, off.output);
       assert.equal((await onVps("nft list table inet mailstack >/dev/null 2>&1 && echo loaded || echo gone")).trim(), "gone");
@@ -310,10 +313,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     test("12. renaming the host converges under the new name, without removing anything", async () => {
       const w = readWorld();
       for (const ip of [w.hosts.vps.ipv4, w.hosts.vps.ipv6]) await worldDns.setPtr(ip, "mx.example.test"); // the provider's panel
-      const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
-      stack.config["mailstack:hosts"][0].hostname = "mx.example.test";
-      const file = join(LOCAL, "Pulumi.local-renamed.yaml");
-      writeFileSync(file, stringify(stack));
+      const file = stackVariant("renamed", (c) => { c["mailstack:hosts"][0].hostname = "mx.example.test"; });
       const report = deploy(file);
       assert.ok(report.ok, report.output);
       assert.deepEqual(report.remoteCommands.filter((c) => c.startsWith("delete")), [], "no step was deleted");
@@ -331,10 +331,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
 
     test("13. without sshHostKey the first key seen is pinned: a changed host key stops the deploy", async () => {
-      const stack = parse(readFileSync(join(LOCAL, "Pulumi.local-renamed.yaml"), "utf8"));
-      stack.config["mailstack:hosts"][0].sshHostKey = null;
-      const file = join(LOCAL, "Pulumi.local-tofu.yaml");
-      writeFileSync(file, stringify(stack));
+      const renamed = join(LOCAL, "Pulumi.local-renamed.yaml");
+      const file = stackVariant("tofu", (c) => { c["mailstack:hosts"][0].sshHostKey = null; }, renamed);
       const first = deploy(file);
       assert.ok(first.ok, first.output);
       assert.deepEqual(first.remoteCommands, ["update host-10.78.0.10-preflight"], "only the first contact runs again");
@@ -348,8 +346,10 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       // every connection, so there this login already meets the new key and fails: ignored.
       await vpsExec("systemctl restart ssh");
       try {
-        stack.config["mailstack:domains"][0].users.push("carol");
-        writeFileSync(file, stringify(stack));
+        stackVariant("tofu", (c) => {
+          c["mailstack:hosts"][0].sshHostKey = null;
+          c["mailstack:domains"][0].users.push("carol");
+        }, renamed);
         const second = deploy(file);
         assert.equal(second.ok, false, "a deploy to a host with another key must stop");
         assert.match(second.error ?? "", /host key|REMOTE HOST IDENTIFICATION/i);
