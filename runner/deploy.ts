@@ -1,41 +1,36 @@
-// One deploy of the real program (index.ts) into the local world: the mock engine evaluates it, the
-// provider applier applies changed resources for real (SSH to the vps, records into the world DNS),
-// resources that left the program are removed, and state and outputs are written under .local/.
-// Run it once per process (the program is a module, evaluated once), as `pulumi up` would.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+// One deploy of the real program (index.ts) into the local world with the real Pulumi engine:
+// `pulumi up` (or `pulumi destroy`) of a stack whose config is the committed stack file plus what
+// only the running world knows. The CLI, language host and plugins come from engine/; state, the
+// stack files with their secrets, and the engine's event log stay under .local/pulumi.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { parse, stringify } from "yaml";
+import { LOCAL_PROJECT, prepareProject, PULUMI_DIR, readyEngine, ROOT, runPulumi } from "../engine/engine";
 import { readWorld } from "../world/state";
-import { ApplyLog, providerApplier, redact, removeResource, secretStrings } from "./apply";
-import { CloudflareClient } from "./cloudflare-client";
-import { localStackConfig } from "./local-stack";
-import { EngineState, MockEngine, outputValue } from "./mock-engine";
+import { localStackConfig, SECRET_CONFIG_KEYS } from "./local-stack";
+import { EngineEvent, summarizeEvents } from "./events";
 
-export const ROOT = join(__dirname, "..");
+export { ROOT };
 export const LOCAL = join(ROOT, ".local");
 
 export interface DeployOptions {
   stackFile?: string;
-  stateFile?: string;
   outputsFile?: string;
   reportFile?: string;
-  /** `pulumi destroy`: declare nothing, so every resource in the state is removed. */
+  /** `pulumi destroy` instead of `pulumi up`. */
   destroy?: boolean;
-}
-
-interface SavedState {
-  /** `startedAt` of the world the resources live in. */
-  world: string | undefined;
-  resources: EngineState;
 }
 
 export interface DeployReport {
   ok: boolean;
   error?: string;
   durationMs: number;
-  /** What a real engine would do per resource: create, update, replace, same, delete. */
+  stack: string;
+  /** What the engine did per resource name: create, update, replace, same, delete. */
   changes: Record<string, string>;
+  /** Commands the command provider ran (create, update and delete), as `<op> <name>`. */
   remoteCommands: string[];
+  /** Cloudflare records created, changed or removed, as `<op> <name>`. */
   dnsChanges: string[];
 }
 
@@ -46,116 +41,88 @@ function writePrivate(file: string, data: unknown): void {
   renameSync(tmp, file);
 }
 
-/** An export with every Output inside it resolved (secrets as plain values: outputs.json is local-only). */
-async function plain(value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) return plain(await outputValue(value as pulumi.Output<unknown>));
-  if (Array.isArray(value)) return Promise.all(value.map(plain));
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await plain(v)])));
-  }
-  return value;
+/** `Pulumi.<name>.yaml` → `<name>`. */
+export function stackNameOf(stackFile: string): string {
+  const m = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(basename(stackFile));
+  if (!m) throw new Error(`${stackFile}: a stack file is named Pulumi.<stack>.yaml`);
+  return m[1];
 }
 
-const DESTROY = Symbol("destroy");
+function pulumi(bin: string, args: string[], stdin?: string): { status: number; stdout: string; output: string } {
+  const r = runPulumi(bin, args, { cwd: LOCAL_PROJECT, stdin });
+  return { status: r.status ?? 1, stdout: r.stdout ?? "", output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+function must(bin: string, args: string[], stdin?: string): string {
+  const r = pulumi(bin, args, stdin);
+  if (r.status !== 0) throw new Error(`pulumi ${args.filter((a) => !a.startsWith("--non")).join(" ")} failed:\n${r.output}`);
+  return r.output;
+}
+
+/**
+ * The stack exists and describes this world: a world brought up anew has none of the old
+ * resources (a new VPS, a new zone), so its stack starts empty, as the old deploys did.
+ */
+function ensureStack(bin: string, stack: string, worldStarted: string): void {
+  const marker = join(PULUMI_DIR, `world-of-${stack}`);
+  const known = pulumi(bin, ["stack", "select", stack]).status === 0;
+  if (known && existsSync(marker) && readFileSync(marker, "utf8") === worldStarted) return;
+  if (known) {
+    console.error(`deploy: the world was rebuilt since stack ${stack} last deployed; starting it anew`);
+    must(bin, ["stack", "rm", stack, "--yes", "--force"]);
+  }
+  rmSync(join(LOCAL_PROJECT, `Pulumi.${stack}.yaml`), { force: true });
+  must(bin, ["stack", "init", stack]);
+  writeFileSync(marker, worldStarted);
+}
+
+/** Writes the stack's plain config into its stack file and sets its secrets through stdin. */
+function writeStackConfig(bin: string, stack: string, config: Record<string, unknown>): void {
+  const file = join(LOCAL_PROJECT, `Pulumi.${stack}.yaml`);
+  const doc = (existsSync(file) ? parse(readFileSync(file, "utf8")) : {}) as { config?: Record<string, unknown> };
+  doc.config = Object.fromEntries(Object.entries(config).filter(([k]) => !SECRET_CONFIG_KEYS.includes(k)));
+  writeFileSync(file, stringify(doc), { mode: 0o600 });
+  for (const key of SECRET_CONFIG_KEYS) {
+    if (config[key] !== undefined) must(bin, ["config", "set", "--secret", "--stack", stack, key], String(config[key]));
+  }
+}
+
+function readEvents(file: string): EngineEvent[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as EngineEvent);
+}
+
+/** The CLI's output without its progress lines: what a person needs when it failed. */
+function failureText(output: string): string {
+  const lines = output.split("\n").filter((l) => !/^\s*(@ |\s*$)/.test(l));
+  return lines.slice(-80).join("\n");
+}
 
 export async function deploy(options: DeployOptions = {}): Promise<DeployReport> {
   const stackFile = options.stackFile ?? join(ROOT, "Pulumi.local.yaml");
-  const stateFile = options.stateFile ?? join(LOCAL, "state.json");
   const outputsFile = options.outputsFile ?? join(LOCAL, "outputs.json");
   const reportFile = options.reportFile ?? join(LOCAL, "deploy-report.json");
+  const stack = stackNameOf(stackFile);
   const started = Date.now();
   const world = readWorld();
   const config = localStackConfig(stackFile, world);
-  // State describes one world: a world brought up anew has none of the resources (like a new VPS
-  // and a new zone), so its deploy starts from empty state.
-  const saved = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) as SavedState : undefined;
-  const state: EngineState = saved && saved.world === world.startedAt ? saved.resources : {};
-  if (saved && saved.world !== world.startedAt) console.error("deploy: the world was rebuilt since the last deploy; starting from empty state");
-  const previous = { ...state };
-  const log: ApplyLog = { remoteCommands: [], dnsChanges: [] };
-  const errors: unknown[] = [];
-  const onRejection = (e: unknown) => errors.push(e);
-  process.on("unhandledRejection", onRejection);
-  // A failed resource leaves its dependents' outputs pending forever: stop waiting at the first
-  // failure (and keep the event loop alive meanwhile, or node would exit mid-deploy).
-  let failed!: (e: unknown) => void;
-  const failure = new Promise<never>((_, reject) => { failed = reject; });
-  failure.catch(() => undefined);
-  const keepAlive = setInterval(() => undefined, 1000);
-  // DNS goes through the world's Cloudflare API, as the provider's client would call Cloudflare.
-  const dns = new CloudflareClient(world.cloudflare.baseUrl, String(config["cloudflare:apiToken"]));
-  const zoneIds = new Map<string, string>();
-  const applier = providerApplier(dns, log);
+  const bin = readyEngine();
+  prepareProject();
+  ensureStack(bin, stack, world.startedAt ?? "");
+  writeStackConfig(bin, stack, config);
 
-  const engine = new MockEngine({
-    stack: "local",
-    config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-    secretKeys: ["mailstack:sshPrivateKey", "cloudflare:apiToken"],
-    state,
-    apply: async (reg, prev) => {
-      try {
-        return await applier(reg, prev);
-      } catch (e) {
-        failed(e);
-        throw e;
-      }
-    },
-    // getZone by name: answered from the ids looked up through the API before the program runs.
-    invoke: (token, inputs) => {
-      if (token !== "cloudflare:index/getZone:getZone") return undefined;
-      const name = String((inputs.filter as { name: string }).name);
-      const id = zoneIds.get(name);
-      if (!id) throw new Error(`zone ${name} is not in the Cloudflare account behind cloudflare:apiToken`);
-      return { id, zoneId: id, name };
-    },
-  });
-  let outputs: Record<string, unknown> = {};
-  try {
-    // Zone lookups first: a refused token stops the deploy here, before anything is touched.
-    for (const zone of world.dns.zones) zoneIds.set(zone, await dns.zoneId(zone));
-    if (options.destroy) throw DESTROY;
-    await engine.start();
-    const program: Record<string, unknown> = await import("../index.js");
-    const resolved = (async () => {
-      await engine.settle();
-      for (const [key, value] of Object.entries(program)) outputs[key] = await plain(value);
-    })();
-    await Promise.race([resolved, failure]);
-  } catch (e) {
-    if (e !== DESTROY && !errors.includes(e)) errors.push(e);
+  const eventLog = join(PULUMI_DIR, `events-${stack}.jsonl`);
+  rmSync(eventLog, { force: true });
+  const verb = options.destroy ? "destroy" : "up";
+  const run = pulumi(bin, [verb, "--stack", stack, "--yes", "--skip-preview", "--non-interactive", "--event-log", eventLog]);
+  const summary = summarizeEvents(readEvents(eventLog));
+  let error = run.status === 0 ? undefined : failureText(run.output);
+  if (!error && !options.destroy) {
+    const out = pulumi(bin, ["stack", "output", "--stack", stack, "--json", "--show-secrets"]);
+    if (out.status === 0) writePrivate(outputsFile, JSON.parse(out.stdout));
+    else error = `pulumi stack output failed:\n${out.output}`;
   }
-  clearInterval(keepAlive);
-
-  // Resources in the previous state that this run did not declare: removed, newest first.
-  const declared = new Set(engine.registrations.map((r) => `${r.type}::${r.name}`));
-  const changes: Record<string, string> = Object.fromEntries(engine.registrations.filter((r) => r.custom).map((r) => [r.name, r.change]));
-  if (errors.length === 0) {
-    for (const key of Object.keys(previous).reverse()) {
-      if (declared.has(key)) continue;
-      const [type, name] = key.split("::");
-      try {
-        await removeResource(type, name, previous[key], dns, log);
-        delete state[key];
-        changes[name] = "delete";
-      } catch (e) {
-        errors.push(e);
-        break;
-      }
-    }
-  }
-  process.off("unhandledRejection", onRejection);
-
-  writePrivate(stateFile, { world: world.startedAt, resources: state } satisfies SavedState);
-  // A value inside a resource's name is not a secret (URNs never are): the host address in a step's
-  // name stays readable although the connection it is part of is secret.
-  const names = engine.registrations.map((r) => r.name);
-  const secrets = [...secretStrings(Object.values(state).map((s) => s.outputs)), ...secretStrings(engine.registrations.map((r) => r.inputs))]
-    .filter((s) => !names.some((n) => n.includes(s)));
-  const error = errors.length > 0 ? redact(errors.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"), secrets) : undefined;
-  if (!error) writePrivate(outputsFile, outputs);
-  const report: DeployReport = {
-    ok: !error, error, durationMs: Date.now() - started, changes, remoteCommands: log.remoteCommands, dnsChanges: log.dnsChanges,
-  };
+  const report: DeployReport = { ok: !error, error, durationMs: Date.now() - started, stack, ...summary };
   writePrivate(reportFile, report);
   return report;
 }

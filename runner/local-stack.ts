@@ -5,6 +5,9 @@ import type { World } from "../world/state";
 
 export type ConfigMap = Record<string, unknown>;
 
+/** Keys held as secrets in the stack (set through stdin, never written in plain text). */
+export const SECRET_CONFIG_KEYS = ["mailstack:sshPrivateKey", "cloudflare:apiToken"];
+
 export function localStackConfig(stackFile: string, world: World): ConfigMap {
   const doc = parse(readFileSync(stackFile, "utf8")) as { config: ConfigMap };
   const config = structuredClone(doc.config);

@@ -1,0 +1,64 @@
+// What the command provider decides, as plain functions: which inputs changed, what is replaced,
+// and the outputs it stores. Kept apart from main.ts (which serves them over gRPC) so they are
+// tested without an engine.
+
+export class CommandFailed extends Error {}
+
+type Props = Record<string, unknown>;
+
+/** The SDK's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecret(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Props)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** A value with every secret marker removed (what a command actually receives). */
+export function plainValue(v: unknown): unknown {
+  if (isSecret(v)) return plainValue(v.value);
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
+  return v;
+}
+
+export function plainInputs(props: Props): Props {
+  return plainValue(props) as Props;
+}
+
+/** Properties the provider computes; never compared as inputs. */
+const OUTPUT_ONLY = new Set(["stdout", "stderr"]);
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(plainValue(a))) === JSON.stringify(canonical(plainValue(b)));
+}
+
+function canonical(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (Array.isArray(v)) return v.map(canonical);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Props)[k] !== undefined && (v as Props)[k] !== null).map((k) => [k, canonical((v as Props)[k])]));
+  }
+  return v;
+}
+
+export interface CommandDiff {
+  changes: boolean;
+  /** Changed inputs that force a new resource: only `triggers`, as in @pulumi/command. */
+  replaces: string[];
+}
+
+/**
+ * Compares the stored state with the new inputs. Any changed input is an update (which runs
+ * `update`, or `create` again); a change of `triggers` replaces the resource.
+ */
+export function commandDiff(olds: Props, news: Props): CommandDiff {
+  const keys = new Set([...Object.keys(olds), ...Object.keys(news)].filter((k) => !OUTPUT_ONLY.has(k)));
+  const changed = [...keys].filter((k) => !same(olds[k], news[k])).sort();
+  return { changes: changed.length > 0, replaces: changed.filter((k) => k === "triggers") };
+}
+
+/** The state after a command: every input as given (secrets stay secret), and its output without the last newline. */
+export function withOutputs(inputs: Props, out: { stdout: string; stderr: string } | undefined): Props {
+  return { ...inputs, stdout: (out?.stdout ?? "").replace(/\n$/, ""), stderr: (out?.stderr ?? "").replace(/\n$/, "") };
+}

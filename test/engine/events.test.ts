@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { EngineEvent, summarizeEvents } from "../../runner/events";
+
+const step = (op: string, type: string, name: string, failed = false): EngineEvent => {
+  const metadata = { op, type, urn: `urn:pulumi:local::mailstack::mailstack:index:MailHost$${type}::${name}` };
+  return failed ? { resOpFailedEvent: { metadata } } : { resOutputsEvent: { metadata } };
+};
+
+describe("what a pulumi up did, from its event log", () => {
+  test("names each resource's change and counts the commands run and the records changed", () => {
+    const s = summarizeEvents([
+      step("create", "pulumi:pulumi:Stack", "mailstack-local"),
+      step("same", "mailstack:index:MailHost", "host-10.78.0.2"),
+      step("same", "pulumi:providers:command", "default_1_2_1"),
+      step("same", "command:remote:Command", "host-10.78.0.2-preflight"),
+      step("update", "command:remote:Command", "host-10.78.0.2-base"),
+      step("delete-replaced", "command:remote:Command", "host-10.78.0.2-tls"),
+      step("create-replacement", "command:remote:Command", "host-10.78.0.2-tls"),
+      step("replace", "command:remote:Command", "host-10.78.0.2-tls"),
+      step("create", "cloudflare:index/dnsRecord:DnsRecord", "dns-example.test-mx"),
+      step("delete", "cloudflare:index/dnsRecord:DnsRecord", "dns-old.test-mx"),
+      step("same", "random:index/randomPassword:RandomPassword", "users-example.test-i"),
+    ]);
+    assert.deepEqual(s.changes, {
+      "host-10.78.0.2-preflight": "same", "host-10.78.0.2-base": "update", "host-10.78.0.2-tls": "replace",
+      "dns-example.test-mx": "create", "dns-old.test-mx": "delete", "users-example.test-i": "same",
+    });
+    assert.deepEqual(s.remoteCommands, ["update host-10.78.0.2-base", "delete-replaced host-10.78.0.2-tls", "create-replacement host-10.78.0.2-tls"]);
+    assert.deepEqual(s.dnsChanges, ["create dns-example.test-mx", "delete dns-old.test-mx"]);
+  });
+
+  test("a failed step is reported as failed and not counted as run", () => {
+    const s = summarizeEvents([step("create", "command:remote:Command", "host-1-base", true)]);
+    assert.deepEqual(s, { changes: { "host-1-base": "failed" }, remoteCommands: [], dnsChanges: [] });
+  });
+
+  test("a no-op run runs nothing", () => {
+    const s = summarizeEvents([step("same", "command:remote:Command", "a"), step("same", "cloudflare:index/dnsRecord:DnsRecord", "b")]);
+    assert.deepEqual([s.remoteCommands, s.dnsChanges], [[], []]);
+  });
+});
