@@ -1,5 +1,5 @@
 // `npm run bench:preview [-- --domains 1,5,20] [--users 50] [--repeat 1]`: figures, no assertions.
-// Evaluation time of the program under the mock engine (runner/mock-engine.ts, as the unit tests
+// Evaluation time of the program under the mock engine (test/support/mock-engine.ts, as the unit tests
 // run it) for a generated config of D domains x U users (test/support/generated-config.ts):
 // 1. a first preview (no state);
 // 2. a first run (not a preview: keys, passwords and salts are generated, the fake host answers);

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds the real Pulumi engine from Go modules (release binaries cannot be downloaded here):
 # the CLI, the Node.js language host and the bridged provider plugins random, tls and cloudflare.
-# Output: $MAILSTACK_ENGINE_CACHE/<key>/bin, where <key> hashes engine/'s Go files, so a change
-# rebuilds and an unchanged tree is reused (cached outside the repository). Prints the bin folder.
-# Cold: about 25 min on 2 cores; warm: nothing to do.
+# Output: $MAILSTACK_ENGINE_CACHE/<key>/bin (the CLI and language host, for PATH) and
+# <key>/plugins (registered with `pulumi plugin install`: one on PATH would win over the registered
+# version), where <key> hashes engine/'s Go files, so a change rebuilds and an unchanged tree is
+# reused (cached outside the repository). Prints the bin folder.
+# Cold: about 50 min on 2 cores; warm: nothing to do. `--check` only prints the bin folder of a
+# finished build (exit 3 when there is none).
 set -euo pipefail
 shopt -s inherit_errexit
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_root="${MAILSTACK_ENGINE_CACHE:-/var/cache/mailstack/engine}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 
 key="$(cd "$here" && find cli language-host providers -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
@@ -19,7 +23,9 @@ if [[ -f "$bin/.complete" ]]; then
   echo "$bin"
   exit 0
 fi
-mkdir -p "$bin"
+[[ "${1:-}" != --check ]] || exit 3
+plugins="$out/plugins"
+mkdir -p "$bin" "$plugins"
 log() { printf '== engine: %s (%s)\n' "$1" "$(date +%T)" >&2; }
 version() { sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}$/\\1/p" "$here/versions.json"; }
 
@@ -44,7 +50,7 @@ for provider in random tls cloudflare; do
   stamps+=("-X mailstack.local/engine/providers/$provider.Version=$(version "$provider")")
 done
 log "tfgen (the bridge's schema generator)"
-(cd "$src" && go build -trimpath -ldflags "${stamps[*]}" -o "$out/tfgen" ./cmd/tfgen)
+(cd "$src" && go build -ldflags "${stamps[*]}" -o "$out/tfgen" ./cmd/tfgen)
 for provider in random tls cloudflare; do
   log "provider $provider $(version "$provider")"
   schema="$out/schema/$provider"
@@ -58,7 +64,7 @@ for provider in random tls cloudflare; do
   else
     echo '{}' >"$src/cmd/pulumi-resource-$provider/bridge-metadata.json"
   fi
-  (cd "$src" && go build -trimpath -o "$bin/pulumi-resource-$provider" \
+  (cd "$src" && go build -o "$plugins/pulumi-resource-$provider" \
     -ldflags "${stamps[*]}" \
     "./cmd/pulumi-resource-$provider")
 done

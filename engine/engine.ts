@@ -26,6 +26,12 @@ export function engineBin(): string {
   return r.stdout.trim().split("\n").pop() as string;
 }
 
+/** The bin folder of a finished build of this tree, without building (undefined when there is none). */
+export function builtEngineBin(): string | undefined {
+  const r = spawnSync("bash", [join(__dirname, "build.sh"), "--check"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
 function passphraseFile(): string {
   const file = join(PULUMI_DIR, "passphrase");
   if (!existsSync(file)) {
@@ -92,7 +98,8 @@ export function installPlugins(bin: string): void {
   mkdirSync(PULUMI_DIR, { recursive: true, mode: 0o700 });
   writeFileSync(scriptFile, commandPluginScript());
   chmodSync(scriptFile, 0o755);
-  const plugins: [string, string][] = [...BUILT_PLUGINS.map((p) => [p, join(bin, `pulumi-resource-${p}`)] as [string, string]), ["command", scriptFile]];
+  const built = join(bin, "..", "plugins");
+  const plugins: [string, string][] = [...BUILT_PLUGINS.map((p) => [p, join(built, `pulumi-resource-${p}`)] as [string, string]), ["command", scriptFile]];
   const marker = join(PULUMI_DIR, "plugins.sha256");
   const want = fingerprint(plugins.map(([, f]) => f));
   if (existsSync(marker) && readFileSync(marker, "utf8") === want) return;

@@ -1,13 +1,12 @@
-// `tsx runner/deploy-cli.ts [--stack-file F] [--destroy]`: one deploy into the local world (a process
-// per deploy, like `pulumi up`; `--destroy` like `pulumi destroy`). Prints what changed; exits 1 on
-// failure with the (redacted) error.
+// `tsx runner/deploy-cli.ts [--stack-file F] [--stack NAME] [--destroy]`: one `pulumi up` (or
+// `pulumi destroy`) into the local world. Prints what changed; exits 1 on failure with the CLI's error.
 import { deploy } from "./deploy";
 
 async function main(): Promise<number> {
-  const i = process.argv.indexOf("--stack-file");
-  const report = await deploy({ stackFile: i > 0 ? process.argv[i + 1] : undefined, destroy: process.argv.includes("--destroy") });
+  const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+  const report = await deploy({ stackFile: arg("--stack-file"), stack: arg("--stack"), destroy: process.argv.includes("--destroy") });
   const changed = Object.entries(report.changes).filter(([, c]) => c !== "same");
-  console.log(`deploy: ${changed.length} resource(s) changed, ${report.remoteCommands.length} remote command(s), ` +
+  console.log(`deploy (stack ${report.stack}): ${changed.length} resource(s) changed, ${report.remoteCommands.length} remote command(s), ` +
     `${report.dnsChanges.length} DNS change(s), ${(report.durationMs / 1000).toFixed(1)} s`);
   for (const [name, change] of changed) console.log(`  ${change.padEnd(7)} ${name}`);
   if (!report.ok) {

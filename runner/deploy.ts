@@ -14,7 +14,10 @@ export { ROOT };
 export const LOCAL = join(ROOT, ".local");
 
 export interface DeployOptions {
+  /** The committed (or a test's) stack file: Pulumi.<name>.yaml. */
   stackFile?: string;
+  /** The stack deployed: <name> of the stack file unless given (a variant of a stack's config). */
+  stack?: string;
   outputsFile?: string;
   reportFile?: string;
   /** `pulumi destroy` instead of `pulumi up`. */
@@ -40,6 +43,9 @@ function writePrivate(file: string, data: unknown): void {
   writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
 }
+
+/** Where a deploy of a local stack leaves its outputs, secrets included (0600, never committed). */
+export const outputsFileOf = (stack: string) => join(LOCAL, stack === "local" ? "outputs.json" : `outputs-${stack}.json`);
 
 /** `Pulumi.<name>.yaml` → `<name>`. */
 export function stackNameOf(stackFile: string): string {
@@ -98,11 +104,38 @@ function failureText(output: string): string {
   return lines.slice(-80).join("\n");
 }
 
+/** A stack's resources with their inputs and outputs, secrets in plain text (tests and benchmarks read them). */
+export interface StackResource {
+  type: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+/** `pulumi stack export --show-secrets` writes a secret as `{ <sig>: <secret>, plaintext: "<JSON>" }`. */
+export function plainExport(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainExport);
+  if (typeof v !== "object" || v === null) return v;
+  const o = v as Record<string, unknown>;
+  if (o["4dabf18193072939515e22adb298388d"] !== undefined && typeof o.plaintext === "string") return plainExport(JSON.parse(o.plaintext));
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plainExport(x)]));
+}
+
+/** The stack's custom resources keyed `<type>::<name>`. */
+export function stackResources(stack = "local"): Record<string, StackResource> {
+  const bin = readyEngine();
+  prepareProject();
+  const r = pulumi(bin, ["stack", "export", "--stack", stack, "--show-secrets"]);
+  if (r.status !== 0) throw new Error(`pulumi stack export --stack ${stack} failed:\n${r.output}`);
+  const deployment = (plainExport(JSON.parse(r.stdout)) as { deployment: { resources?: (StackResource & { urn: string; custom?: boolean })[] } }).deployment;
+  return Object.fromEntries((deployment.resources ?? []).filter((x) => x.custom && !x.type.startsWith("pulumi:"))
+    .map((x) => [`${x.type}::${x.urn.slice(x.urn.lastIndexOf("::") + 2)}`, { type: x.type, inputs: x.inputs ?? {}, outputs: x.outputs ?? {} }]));
+}
+
 export async function deploy(options: DeployOptions = {}): Promise<DeployReport> {
   const stackFile = options.stackFile ?? join(ROOT, "Pulumi.local.yaml");
-  const outputsFile = options.outputsFile ?? join(LOCAL, "outputs.json");
+  const stack = options.stack ?? stackNameOf(stackFile);
+  const outputsFile = options.outputsFile ?? outputsFileOf(stack);
   const reportFile = options.reportFile ?? join(LOCAL, "deploy-report.json");
-  const stack = stackNameOf(stackFile);
   const started = Date.now();
   const world = readWorld();
   const config = localStackConfig(stackFile, world);

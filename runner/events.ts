@@ -14,8 +14,11 @@ interface StepMetadata {
 }
 
 export interface EventSummary {
+  /** What the engine did per resource name: create, update, replace, same, delete (or failed). */
   changes: Record<string, string>;
+  /** Command resources whose commands ran, as `<change> <name>`, ` (local)` for command.local. */
   remoteCommands: string[];
+  /** Cloudflare records created, changed, replaced or removed, as `<change> <name>`. */
   dnsChanges: string[];
 }
 
@@ -26,25 +29,28 @@ const CHANGE: Record<string, string> = {
   "discard-replaced": "replace", "import": "create", "import-replacement": "replace",
 };
 
-/** Steps that run a provider's create or delete (a replacement runs both). */
-const ACTING = new Set(["create", "update", "delete", "create-replacement", "delete-replaced"]);
-
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 /** Our own resources: not the stack, not provider instances, not the program's components. */
 const isCustom = (type: string) => !type.startsWith("pulumi:") && !type.startsWith("mailstack:");
 
 export function summarizeEvents(events: EngineEvent[]): EventSummary {
-  const summary: EventSummary = { changes: {}, remoteCommands: [], dnsChanges: [] };
+  const changes: Record<string, string> = {};
+  const types = new Map<string, string>();
   for (const e of events) {
-    const failed = e.resOpFailedEvent !== undefined;
     const m = e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
     if (!m || !isCustom(m.type)) continue;
     const name = nameOf(m.urn);
-    summary.changes[name] = failed ? "failed" : CHANGE[m.op] ?? m.op;
-    if (failed || !ACTING.has(m.op)) continue;
-    if (m.type.startsWith("command:")) summary.remoteCommands.push(`${m.op} ${name}`);
-    if (m.type === "cloudflare:index/dnsRecord:DnsRecord") summary.dnsChanges.push(`${m.op} ${name}`);
+    types.set(name, m.type);
+    // A replacement is several steps; a failure is final.
+    if (changes[name] === "failed" || (changes[name] === "replace" && !e.resOpFailedEvent)) continue;
+    changes[name] = e.resOpFailedEvent ? "failed" : CHANGE[m.op] ?? m.op;
   }
-  return summary;
+  const acted = [...types].filter(([name]) => !["same", "failed"].includes(changes[name]));
+  return {
+    changes,
+    remoteCommands: acted.filter(([, t]) => t.startsWith("command:"))
+      .map(([name, t]) => `${changes[name]} ${name}${t === "command:local:Command" ? " (local)" : ""}`),
+    dnsChanges: acted.filter(([, t]) => t === "cloudflare:index/dnsRecord:DnsRecord").map(([name]) => `${changes[name]} ${name}`),
+  };
 }

@@ -1,5 +1,5 @@
-// `npm run local [-- --os debian12]`: the whole system on this machine. Brings the local world up
-// (if it is not), deploys the real program into it, sends a test message from the first user, and
+// `npm run local [-- --os debian12] [--config Pulumi.<stack>.yaml]`: the whole system on this machine.
+// Brings the local world up (if it is not), deploys the real program into it with `pulumi up`, sends a test message from the first user, and
 // prints what was published and what the receiving side made of the message. `npm run local -- down`
 // stops the world. Needs root (network namespaces, systemd-nspawn).
 import { readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { waitForMessage } from "../world/inbox";
 import { readWorld } from "../world/state";
-import { ROOT } from "./deploy";
+import { outputsFileOf, ROOT, stackNameOf } from "./deploy";
 import type { DnsRecordPlan } from "../plans/dns";
 import type { SmtpSettings } from "../program";
 import { submission, verdict } from "./local-mail";
@@ -46,12 +46,17 @@ async function main(args: string[]): Promise<void> {
   const os = args.includes("--os") ? ["--os", args[args.indexOf("--os") + 1]] : [];
   if (!worldIsUp()) step("bringing the local world up", "world/cli.ts", ["up", ...os]);
   else console.log("== the local world is up");
-  step("deploying the stack (Pulumi.local.yaml) into the world", "runner/deploy-cli.ts", []);
+  // The real engine, built once from Go modules into its cache (about 50 min the first time).
+  console.log("\n== the Pulumi engine (engine/build.sh)");
+  const built = spawnSync("bash", [join(ROOT, "engine", "build.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+  if (built.status !== 0) throw new Error(`building the engine failed (exit ${built.status}): see above`);
+  const stackFile = args.includes("--config") ? args[args.indexOf("--config") + 1] : "Pulumi.local.yaml";
+  step(`deploying the stack ${stackNameOf(stackFile)} (${stackFile}) into the world with pulumi up`, "runner/deploy-cli.ts", ["--stack-file", join(ROOT, stackFile)]);
 
-  const outputs = JSON.parse(readFileSync(join(ROOT, ".local", "outputs.json"), "utf8")) as {
+  const outputs = JSON.parse(readFileSync(outputsFileOf(stackNameOf(stackFile)), "utf8")) as {
     records: DnsRecordPlan[]; smtp: SmtpSettings[]; smtpPasswords: Record<string, string>;
   };
-  const stack = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: { "mailstack:domains": { aliases: Record<string, string> }[] } };
+  const stack = parse(readFileSync(join(ROOT, stackFile), "utf8")) as { config: { "mailstack:domains": { aliases: Record<string, string> }[] } };
   const sender = outputs.smtp[0];
   const forwardTo = stack.config["mailstack:domains"][0].aliases["*"].split(",")[0].trim();
   const external = "someone@gmail.test";
@@ -68,7 +73,7 @@ async function main(args: string[]): Promise<void> {
   }
   console.log("\n== SMTP settings (Gmail: Settings → Accounts → Send mail as)");
   for (const s of outputs.smtp) {
-    console.log(`  ${s.address}: server ${s.host}, port ${s.port} (SSL) or ${s.alternatePort} (TLS), username ${s.username}, password in .local/outputs.json (smtpPasswords)`);
+    console.log(`  ${s.address}: server ${s.host}, port ${s.port} (SSL) or ${s.alternatePort} (TLS), username ${s.username}, password: npm run pulumi -- stack output --stack ${stackNameOf(stackFile)} --show-secrets smtpPasswords`);
   }
   console.log("\n== what the receiver (mx.gmail.test) saw");
   console.log(`  ${message.envelope.rcptTo.join(", ")}: ${verdict(message)}`);

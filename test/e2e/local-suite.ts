@@ -15,7 +15,7 @@ import { waitForMessage } from "../../world/inbox";
 import { sshExec as sshTo } from "../../world/ssh";
 import { readWorld, vpsExec, vpsTarget } from "../../world/state";
 import { VPS_ROOT } from "../../world/vps";
-import { EngineState, unwrapSecrets } from "../../runner/mock-engine";
+import { stackResources } from "../../runner/deploy";
 import { doctorWorldTests } from "./doctor-world";
 import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
@@ -34,7 +34,8 @@ function stackVariant(name: string, edit: (config: any) => void, from = join(ROO
   return file;
 }
 
-const stateResources = () => (JSON.parse(readFileSync(join(LOCAL, "state.json"), "utf8")) as { resources: EngineState }).resources;
+/** The local stack's resources as `pulumi stack export` has them (secrets in plain text). */
+const stateResources = () => stackResources("local");
 
 /** Serial number of the certificate the vps serves on 465. */
 function servedSerial(): Promise<string> {
@@ -59,7 +60,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     before(() => {
       if (gate.failInCi) throw new Error(gate.failInCi);
       world("down");
-      for (const f of ["state.json", "outputs.json", "deploy-report.json", "inbox"]) rmSync(join(LOCAL, f), { recursive: true, force: true });
+      for (const f of ["outputs.json", "deploy-report.json", "inbox"]) rmSync(join(LOCAL, f), { recursive: true, force: true });
       world("up", "--os", os);
     });
     after(() => { if (!gate.failInCi) world("down"); });
@@ -93,7 +94,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
         assert.match(await onVps("apt-cache policy openssl | sed -n 2p"), /Installed: 3\.0\./, "nothing else moved to trixie");
       }
       const preflight = Object.entries(stateResources()).find(([k]) => k.endsWith("-preflight"))![1];
-      assert.match(String((unwrapSecrets(preflight.outputs) as { stdout: string }).stdout), /another package job holds apt's lock/,
+      assert.match(String(preflight.outputs.stdout), /another package job holds apt's lock/,
         "the provider's first-boot package job was waited for");
       assert.match(host.verification, /verified$/);
       assert.match(host.verification, /^ok {3}DKIM mailstack\._domainkey\.example\.test: signed with chasquid's key, verified against DNS$/m);
@@ -176,24 +177,23 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
 
     test("7. a second deploy changes nothing on the vps, and mail still flows", async () => {
       const before = await vpsFingerprint();
-      const stateBefore = readFileSync(join(LOCAL, "state.json"), "utf8");
+      const stateBefore = JSON.stringify(stateResources());
       const report = deploy();
       assert.ok(report.ok, report.output);
       assert.deepEqual(report.remoteCommands, []);
       assert.deepEqual(report.dnsChanges, []);
       assert.deepEqual(Object.entries(report.changes).filter(([, c]) => c !== "same"), []);
-      assert.equal(readFileSync(join(LOCAL, "state.json"), "utf8"), stateBefore, "resource inputs or outputs changed");
+      assert.equal(JSON.stringify(stateResources()), stateBefore, "resource inputs or outputs changed");
       assert.deepEqual(await vpsFingerprint(), before);
       await sendAndReceive(USER, "again@gmail.test", "e2e after no-op");
     });
 
     test("7b. every step script run again by hand changes nothing (idempotent)", async () => {
       const before = await vpsFingerprint();
-      const saved = JSON.parse(readFileSync(join(LOCAL, "state.json"), "utf8")) as { resources: EngineState };
-      const steps = Object.entries(saved.resources).filter(([key]) => key.startsWith("command:remote:Command::"));
+      const steps = Object.entries(stateResources()).filter(([key]) => key.startsWith("command:remote:Command::"));
       assert.equal(steps.length, 6);
       for (const [key, entry] of steps) {
-        const inputs = unwrapSecrets(entry.inputs) as { create: string; stdin?: string };
+        const inputs = entry.inputs as { create: string; stdin?: string };
         const r = await vpsExec(inputs.create, { stdin: inputs.stdin ?? "", timeoutMs: 120_000 });
         assert.equal(r.code, 0, `${key}: ${r.stdout}${r.stderr}`);
         assert.doesNotMatch(r.stdout, /^wrote |restarted=yes|installing /m, `${key} changed something:\n${r.stdout}`);
@@ -237,7 +237,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
 
     test("7c. verification fails when the sockets hold the ports but chasquid is down", async () => {
       const verify = Object.entries(stateResources()).find(([k]) => k.endsWith("-verify"))![1];
-      const inputs = unwrapSecrets(verify.inputs) as { create: string; stdin: string };
+      const inputs = verify.inputs as { create: string; stdin: string };
       await onVps("systemctl stop chasquid.service");
       try {
         const r = await vpsExec(inputs.create, { stdin: inputs.stdin, timeoutMs: 120_000 });

@@ -12,7 +12,10 @@ import { acmeRoot, submission } from "../../runner/local-mail";
 import { readWorld, vpsExec } from "../../world/state";
 
 export { acmeRoot, submission };
-export { LOCAL, world, deployProcess as deploy };
+export { LOCAL, world };
+
+/** A deploy of the local stack; `stackFile` is a variant of its config (Pulumi.local-<x>.yaml). */
+export const deploy = (stackFile?: string, extra: string[] = []) => deployProcess(stackFile, ["--stack", "local", ...extra]);
 
 export interface LocalOutputs {
   records: DnsRecordPlan[];

@@ -26,13 +26,16 @@ describe("what a pulumi up did, from its event log", () => {
       "host-10.78.0.2-preflight": "same", "host-10.78.0.2-base": "update", "host-10.78.0.2-tls": "replace",
       "dns-example.test-mx": "create", "dns-old.test-mx": "delete", "users-example.test-i": "same",
     });
-    assert.deepEqual(s.remoteCommands, ["update host-10.78.0.2-base", "delete-replaced host-10.78.0.2-tls", "create-replacement host-10.78.0.2-tls"]);
+    assert.deepEqual(s.remoteCommands, ["update host-10.78.0.2-base", "replace host-10.78.0.2-tls"]);
     assert.deepEqual(s.dnsChanges, ["create dns-example.test-mx", "delete dns-old.test-mx"]);
   });
 
-  test("a failed step is reported as failed and not counted as run", () => {
-    const s = summarizeEvents([step("create", "command:remote:Command", "host-1-base", true)]);
-    assert.deepEqual(s, { changes: { "host-1-base": "failed" }, remoteCommands: [], dnsChanges: [] });
+  test("a failed step is reported as failed and not counted as run; local commands say so", () => {
+    const s = summarizeEvents([
+      step("create", "command:remote:Command", "host-1-base", true),
+      step("create", "command:local:Command", "host-1-reach"),
+    ]);
+    assert.deepEqual(s, { changes: { "host-1-base": "failed", "host-1-reach": "create" }, remoteCommands: ["create host-1-reach (local)"], dnsChanges: [] });
   });
 
   test("a no-op run runs nothing", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Secret } from "@pulumi/policy";
 import { commandNoSecrets, sshHostKeyPinned } from "../../policy/rules";
-import { secretWire } from "../../runner/mock-engine";
+import { secretWire } from "../support/mock-engine";
 import { FakeResource, NOT_APPLICABLE, runResourcePolicy, UNKNOWN } from "./fake-args";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";

@@ -1,5 +1,5 @@
 // What the policy engine would see of a mock engine run.
-import { Registration, unwrapSecrets } from "../../runner/mock-engine";
+import { Registration, unwrapSecrets } from "../support/mock-engine";
 import type { FakeResource } from "./fake-args";
 
 /**

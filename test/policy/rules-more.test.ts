@@ -13,7 +13,7 @@ import {
 } from "../../policy/rules";
 import { checkSpf, isSpf as isSpfText, LOOKUP_MECHANISMS, MAX_SPF_LOOKUPS, parseSpf } from "../../policy/spf-syntax";
 import { describeRecord, mxTargets, stackDnsRecords } from "../../policy/stack-records";
-import { secretWire } from "../../runner/mock-engine";
+import { secretWire } from "../support/mock-engine";
 import { FakeResource, NOT_APPLICABLE, record, runResourcePolicy, runStackPolicy, txt, UNKNOWN, urnOf } from "./fake-args";
 import { goodMailStack } from "./mail-stack-fixture";
 

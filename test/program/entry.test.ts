@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { MockEngine } from "../../runner/mock-engine";
+import { MockEngine } from "../support/mock-engine";
 import { KNOWN_KEYS } from "../../stacks/validate";
 import { fakeHostApplier } from "../support/fake-host";
 import { valueOf } from "../support/run-program";

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { DnsRecords } from "../../components/dns-records";
-import { MockEngine, outputValue, unwrapSecrets } from "../../runner/mock-engine";
+import { MockEngine, outputValue, unwrapSecrets } from "../support/mock-engine";
 import { validateStackConfig } from "../../stacks/validate";
 import { fakeHostApplier } from "../support/fake-host";
 import { runProgram } from "../support/run-program";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { MockEngine } from "../../runner/mock-engine";
+import { MockEngine } from "../support/mock-engine";
 import { runProgram } from "../support/run-program";
 import { ROOT, stackFileConfig } from "../support/stack-config";
 

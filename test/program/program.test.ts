@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { txtStrings } from "../../plans/txt";
-import { isSecretWire, Registration, unwrapSecrets } from "../../runner/mock-engine";
+import { isSecretWire, Registration, unwrapSecrets } from "../support/mock-engine";
 import { runProgram, valueOf } from "../support/run-program";
 import { clone, FAKE_SSH_KEY, stackFileConfig } from "../support/stack-config";
 

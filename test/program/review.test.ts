@@ -3,7 +3,7 @@
 // passwords are protected. docs/review-and-deploy.md quotes these lists.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MockEngine, Registration } from "../../runner/mock-engine";
+import { MockEngine, Registration } from "../support/mock-engine";
 import { runProgram } from "../support/run-program";
 import { clone, stackFileConfig } from "../support/stack-config";
 

@@ -1,7 +1,7 @@
 // The second example stack: one host sending for two domains.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { unwrapSecrets } from "../../runner/mock-engine";
+import { unwrapSecrets } from "../support/mock-engine";
 import { asPolicyResources } from "../policy/policy-resources";
 import { runAllPolicies } from "../policy/fake-args";
 import { runProgram, valueOf } from "../support/run-program";

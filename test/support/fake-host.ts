@@ -1,6 +1,6 @@
 // For unit tests of the program only: answers remote commands the way a Debian host would answer
 // preflight, without running anything. Real hosts are exercised in the local world (test/e2e).
-import type { Applier } from "../../runner/mock-engine";
+import type { Applier } from "./mock-engine";
 import type { DkimMode } from "../../plans/host/preflight";
 
 export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForUnitTestsOnly0000000000";

@@ -1,6 +1,6 @@
 // Runs the real program (stacks/load + program.ts) under the mock engine and waits for it to finish.
 import { mailstack, MailstackStack } from "../../program";
-import { EngineState, MockEngine, MockEngineOptions, outputValue } from "../../runner/mock-engine";
+import { EngineState, MockEngine, MockEngineOptions, outputValue } from "./mock-engine";
 import { loadStackConfig } from "../../stacks/load";
 import { fakeHostApplier } from "./fake-host";
 import { ConfigObject, SECRET_KEYS, toEngineConfig } from "./stack-config";

@@ -1,7 +1,7 @@
-// Stands in for the Pulumi engine where it cannot run (tests, the local world): evaluates the real
-// program under the SDK's mock runtime, produces real keys and random values like the providers
-// would, and keeps a state between runs so a second run with the same inputs changes nothing, as a
-// real `pulumi up` would. Production uses the Pulumi CLI; this file is never imported by the program.
+// The fast unit-test harness: evaluates the real program under the SDK's mock runtime, produces
+// real keys and random values like the providers would, and keeps a state between runs so a second
+// run with the same inputs changes nothing. Deploys (the local world, production) use the real
+// engine (engine/); this file is never imported by the program.
 import { createHash, generateKeyPairSync, KeyObject, randomBytes, randomInt } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
