@@ -1,10 +1,12 @@
-// `tsx runner/deploy-cli.ts [--stack-file F] [--stack NAME] [--destroy]`: one `pulumi up` (or
-// `pulumi destroy`) into the local world. Prints what changed; exits 1 on failure with the CLI's error.
+// `tsx runner/deploy-cli.ts [--stack-file F] [--stack NAME] [--destroy|--preview]`: one `pulumi up`
+// (or `destroy`, or `preview --diff`) into the local world. Prints what changed (for a preview, the
+// preview itself); exits 1 on failure with the CLI's error.
 import { deploy } from "./deploy";
 
 async function main(): Promise<number> {
   const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
-  const report = await deploy({ stackFile: arg("--stack-file"), stack: arg("--stack"), destroy: process.argv.includes("--destroy") });
+  const report = await deploy({ stackFile: arg("--stack-file"), stack: arg("--stack"), destroy: process.argv.includes("--destroy"), preview: process.argv.includes("--preview") });
+  if (report.ok && process.argv.includes("--preview")) console.log(report.output);
   const changed = Object.entries(report.changes).filter(([, c]) => c !== "same");
   console.log(`deploy (stack ${report.stack}): ${changed.length} resource(s) changed, ${report.remoteCommands.length} remote command(s), ` +
     `${report.dnsChanges.length} DNS change(s), ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -22,6 +22,8 @@ export interface DeployOptions {
   reportFile?: string;
   /** `pulumi destroy` instead of `pulumi up`. */
   destroy?: boolean;
+  /** `pulumi preview --diff` instead of `pulumi up`: changes are the planned ones, nothing is touched. */
+  preview?: boolean;
 }
 
 export interface DeployReport {
@@ -35,6 +37,8 @@ export interface DeployReport {
   remoteCommands: string[];
   /** Cloudflare records created, changed or removed, as `<op> <name>`. */
   dnsChanges: string[];
+  /** What the CLI printed (for a preview: the preview a reviewer reads). */
+  output: string;
 }
 
 function writePrivate(file: string, data: unknown): void {
@@ -146,16 +150,16 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
 
   const eventLog = join(PULUMI_DIR, `events-${stack}.jsonl`);
   rmSync(eventLog, { force: true });
-  const verb = options.destroy ? "destroy" : "up";
-  const run = pulumi(bin, [verb, "--stack", stack, "--yes", "--skip-preview", "--non-interactive", "--event-log", eventLog]);
-  const summary = summarizeEvents(readEvents(eventLog));
+  const verb = options.preview ? ["preview", "--diff"] : [options.destroy ? "destroy" : "up", "--yes", "--skip-preview"];
+  const run = pulumi(bin, [...verb, "--stack", stack, "--non-interactive", "--event-log", eventLog]);
+  const summary = summarizeEvents(readEvents(eventLog), options.preview);
   let error = run.status === 0 ? undefined : failureText(run.output);
-  if (!error && !options.destroy) {
+  if (!error && !options.destroy && !options.preview) {
     const out = pulumi(bin, ["stack", "output", "--stack", stack, "--json", "--show-secrets"]);
     if (out.status === 0) writePrivate(outputsFile, JSON.parse(out.stdout));
     else error = `pulumi stack output failed:\n${out.output}`;
   }
-  const report: DeployReport = { ok: !error, error, durationMs: Date.now() - started, stack, ...summary };
+  const report: DeployReport = { ok: !error, error, durationMs: Date.now() - started, stack, ...summary, output: run.stdout };
   writePrivate(reportFile, report);
   return report;
 }

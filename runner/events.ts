@@ -3,6 +3,9 @@
 
 /** The part of an engine event this reads (pulumi's apitype.EngineEvent). */
 export interface EngineEvent {
+  /** A step about to run (in a preview: the step planned). */
+  resourcePreEvent?: { metadata: StepMetadata };
+  /** A step done. */
   resOutputsEvent?: { metadata: StepMetadata };
   resOpFailedEvent?: { metadata: StepMetadata };
 }
@@ -34,11 +37,12 @@ const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 /** Our own resources: not the stack, not provider instances, not the program's components. */
 const isCustom = (type: string) => !type.startsWith("pulumi:") && !type.startsWith("mailstack:");
 
-export function summarizeEvents(events: EngineEvent[]): EventSummary {
+/** What an `up` did (steps done), or with `planned`, what a preview plans (steps announced). */
+export function summarizeEvents(events: EngineEvent[], planned = false): EventSummary {
   const changes: Record<string, string> = {};
   const types = new Map<string, string>();
   for (const e of events) {
-    const m = e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
+    const m = (planned ? e.resourcePreEvent?.metadata : e.resOutputsEvent?.metadata) ?? e.resOpFailedEvent?.metadata;
     if (!m || !isCustom(m.type)) continue;
     const name = nameOf(m.urn);
     types.set(name, m.type);

@@ -38,6 +38,13 @@ describe("what a pulumi up did, from its event log", () => {
     assert.deepEqual(s, { changes: { "host-1-base": "failed", "host-1-reach": "create" }, remoteCommands: ["create host-1-reach (local)"], dnsChanges: [] });
   });
 
+  test("a preview is read from the steps it announces", () => {
+    const pre = (op: string, name: string): EngineEvent => ({ resourcePreEvent: { metadata: { op, type: "command:remote:Command", urn: `urn:pulumi:s::p::command:remote:Command::${name}` } } });
+    const events = [pre("create", "a"), pre("same", "b"), step("create", "command:remote:Command", "c")];
+    assert.deepEqual(summarizeEvents(events, true).changes, { a: "create", b: "same" });
+    assert.deepEqual(summarizeEvents(events).changes, { c: "create" });
+  });
+
   test("a no-op run runs nothing", () => {
     const s = summarizeEvents([step("same", "command:remote:Command", "a"), step("same", "cloudflare:index/dnsRecord:DnsRecord", "b")]);
     assert.deepEqual([s.remoteCommands, s.dnsChanges], [[], []]);
