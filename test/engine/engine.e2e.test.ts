@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { builtEngineBin, installPlugins, ROOT, runPulumi } from "../../engine/engine";
 import { summarizeEvents, EngineEvent } from "../../runner/events";
-import { IN_CI } from "../support/environment";
+import { engineGate } from "../support/environment";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -31,15 +31,7 @@ export const publicKey = key.publicKeyPem;
 export const password_ = password.result;
 `;
 
-function missingEngine(): string | undefined {
-  if (builtEngineBin()) return undefined;
-  const why = "the engine is not built (bash engine/build.sh, about 50 min cold)";
-  if (IN_CI) throw new Error(`${why}, and CI=true: refusing to skip`);
-  console.error(`\n${"=".repeat(78)}\nSKIPPED: ${why}.\n${"=".repeat(78)}\n`);
-  return why;
-}
-
-describe("the real engine on a small program", { skip: missingEngine() }, () => {
+describe("the real engine on a small program", { skip: engineGate() }, () => {
   const dir = mkdtempSync(join(tmpdir(), "mailstack-engine-"));
   const marker = join(dir, "deleted");
   let bin = "";
