@@ -20,12 +20,17 @@ const config = new pulumi.Config();
 const password = new random.RandomPassword("password", { length: 24, special: false });
 const key = new tls.PrivateKey("key", { algorithm: "RSA", rsaBits: 2048 });
 const marker = config.require("marker");
+// Under a component, as the program's steps are (their URNs carry the parent's type).
+class Host extends pulumi.ComponentResource {
+  constructor(name: string) { super("check:index:Host", name); }
+}
+const host = new Host("host");
 const step = new command.local.Command("step", {
   create: "wc -c",
   stdin: password.result,
   delete: \`echo deleted >> \${marker}\`,
   triggers: [config.require("trigger")],
-});
+}, { parent: host });
 export const length = step.stdout;
 export const publicKey = key.publicKeyPem;
 export const password_ = password.result;
@@ -65,7 +70,7 @@ describe("the real engine on a small program", { skip: engineGate() }, () => {
 
   test("creates every resource, and the outputs come from the real providers", () => {
     const s = summarizeEvents(up());
-    assert.deepEqual(s.changes, { password: "create", key: "create", step: "create" });
+    assert.deepEqual(s.changes, { password: "create", key: "create", step: "create", host: "create" });
     const out = JSON.parse(pulumi("stack", "output", "--json", "--show-secrets")) as Record<string, string>;
     assert.equal(out.length.trim(), "24", "the command read the password on stdin");
     assert.match(out.password_, /^[A-Za-z0-9]{24}$/);
@@ -90,7 +95,7 @@ describe("the real engine on a small program", { skip: engineGate() }, () => {
   test("a changed trigger replaces the command (its delete runs), nothing else", () => {
     pulumi("config", "set", "trigger", "two");
     const s = summarizeEvents(up());
-    assert.deepEqual(s.changes, { password: "same", key: "same", step: "replace" });
+    assert.deepEqual(s.changes, { password: "same", key: "same", step: "replace", host: "same" });
     assert.equal(readFileSync(marker, "utf8"), "deleted\n");
   });
 
