@@ -6,7 +6,8 @@ import { deploy } from "./deploy";
 async function main(): Promise<number> {
   const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
   const report = await deploy({ stackFile: arg("--stack-file"), stack: arg("--stack"), destroy: process.argv.includes("--destroy"), preview: process.argv.includes("--preview") });
-  if (report.ok && process.argv.includes("--preview")) console.log(report.output);
+  // The engine's own report (for a preview, the preview itself), then the summary.
+  if (report.ok) console.log(report.output.trimEnd());
   const changed = Object.entries(report.changes).filter(([, c]) => c !== "same");
   console.log(`deploy (stack ${report.stack}): ${changed.length} resource(s) changed, ${report.remoteCommands.length} remote command(s), ` +
     `${report.dnsChanges.length} DNS change(s), ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -1,5 +1,5 @@
-// `npm run local [-- --os debian12] [--config Pulumi.<stack>.yaml]`: the whole system on this machine.
-// Brings the local world up (if it is not), deploys the real program into it with `pulumi up`, sends a test message from the first user, and
+// `npm run local [-- preview|destroy] [--os debian12] [--config Pulumi.<stack>.yaml]`: the whole system
+// on this machine. Brings the local world up (if it is not), deploys the real program into it with `pulumi up`, sends a test message from the first user, and
 // prints what was published and what the receiving side made of the message. `npm run local -- down`
 // stops the world. Needs root (network namespaces, systemd-nspawn).
 import { readFileSync } from "node:fs";
@@ -51,7 +51,13 @@ async function main(args: string[]): Promise<void> {
   const built = spawnSync("bash", [join(ROOT, "engine", "build.sh")], { stdio: ["ignore", "ignore", "inherit"] });
   if (built.status !== 0) throw new Error(`building the engine failed (exit ${built.status}): see above`);
   const stackFile = args.includes("--config") ? args[args.indexOf("--config") + 1] : "Pulumi.local.yaml";
-  step(`deploying the stack ${stackNameOf(stackFile)} (${stackFile}) into the world with pulumi up`, "runner/deploy-cli.ts", ["--stack-file", join(ROOT, stackFile)]);
+  const stackArgs = ["--stack-file", join(ROOT, stackFile)];
+  // `preview` and `destroy` stop after the engine's own report.
+  if (args[0] === "preview" || args[0] === "destroy") {
+    step(`pulumi ${args[0]} of the stack ${stackNameOf(stackFile)} (${stackFile}) in the world`, "runner/deploy-cli.ts", [...stackArgs, `--${args[0]}`]);
+    return;
+  }
+  step(`deploying the stack ${stackNameOf(stackFile)} (${stackFile}) into the world with pulumi up`, "runner/deploy-cli.ts", stackArgs);
 
   const outputs = JSON.parse(readFileSync(outputsFileOf(stackNameOf(stackFile)), "utf8")) as {
     records: DnsRecordPlan[]; smtp: SmtpSettings[]; smtpPasswords: Record<string, string>;

@@ -113,6 +113,14 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.equal((await onVps("stat -c '%a %U:%G' /etc/chasquid/domains/example.test/users /etc/chasquid/domains/example.test/aliases")).trim(),
         "640 root:chasquid\n640 root:chasquid");
       console.log(`cold deploy on ${os}: ${(report.durationMs / 1000).toFixed(1)} s`);
+      // The engine's state file holds every secret encrypted: passwords, keys, the users file.
+      const state = readFileSync(join(LOCAL, "pulumi", "state", ".pulumi", "stacks", "mailstack", "local.json"), "utf8");
+      assert.match(state, /"secure"|"ciphertext"/);
+      for (const password of Object.values(outputs().smtpPasswords)) assert.ok(!state.includes(password), "a password in clear text");
+      assert.ok(!state.includes("PRIVATE KEY-----"), "a private key in clear text");
+      assert.ok(!state.includes("# chasquid users of"), "the users file in clear text");
+      const sshKey = readFileSync(readWorld().vps.sshPrivateKeyPath, "utf8").split("\n")[1];
+      assert.ok(!state.includes(sshKey), "the SSH key in clear text");
     });
 
     test("2. the world DNS serves exactly the planned records", async () => {
