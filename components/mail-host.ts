@@ -40,8 +40,9 @@ export interface MailHostArgs {
 
 /**
  * One VPS converged over SSH into a TLS-enabled, DKIM-signing chasquid: preflight → base OS →
- * certificate → users and aliases per domain → chasquid config and DKIM → verification. Each step is
- * a script from remote/, idempotent, and re-runs only when its own inputs change.
+ * certificate → users, aliases and DKIM key per domain → chasquid config → verification. Each step
+ * is a script from remote/, idempotent, and re-runs only when its own inputs change. On a host
+ * another stack owns (`host.owner: false`): preflight → this stack's domains → verification.
  */
 export class MailHost extends pulumi.ComponentResource {
   /** OS (preflight), the chasquid installed and its DKIM mode (base step). */
@@ -56,6 +57,7 @@ export class MailHost extends pulumi.ComponentResource {
     const { host } = args;
     const plan: HostPlanInput = {
       host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall,
+      stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
       domains: args.domains.map(({ name: n, dkimSelector, aliasesFile }) => ({ name: n, dkimSelector, aliasesFile })),
     };
     const firstContact: command.types.input.remote.ConnectionArgs = {
@@ -89,25 +91,25 @@ export class MailHost extends pulumi.ComponentResource {
     const seen = preflight.stdout.apply(parsePreflight);
     this.hostKey = host.sshHostKey ? pulumi.output(host.sshHostKey) : seen.hostKey;
     connection = { ...firstContact, hostKey: this.hostKey };
-    const base = step("base", { create: baseCommand(plan) }, [preflight]);
-    const tls = step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, [base, ...(args.dnsReady ?? [])]);
+    // The host's owner sets it up; a stack that only adds domains starts from what the owner made.
+    const base = host.owner ? step("base", { create: baseCommand(plan) }, [preflight]) : undefined;
+    const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, [base, ...(args.dnsReady ?? [])]) : undefined;
 
     // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
     const domainSteps = args.domains.map((d) => {
       const planned = plan.domains.find((x) => x.name === d.name)!;
       return step(`domain-${d.name}`, {
-        create: domainCommand(plan, d.name),
+        create: domainCommand(plan, planned),
         delete: domainDeleteCommand(plan, d.name),
-        stdin: pulumi.secret(pulumi.output(d.usersFile).apply((users) => domainStdin(planned, users))),
-      }, [tls], true);
+        stdin: pulumi.secret(pulumi.all([d.usersFile, d.dkimPrivateKeyPem]).apply(([users, key]) => domainStdin(planned, users, key))),
+      }, [tls ?? preflight], true);
     });
 
-    const dkimKeys = pulumi.all(Object.fromEntries(args.domains.map((d) => [d.name, d.dkimPrivateKeyPem])));
-    const chasquid = step("chasquid", {
+    const chasquid = host.owner ? step("chasquid", {
       create: chasquidCommand(plan),
       delete: chasquidDeleteCommand(plan),
-      stdin: pulumi.secret(dkimKeys.apply((keys) => chasquidStdin(plan, keys))),
-    }, [tls, ...domainSteps], true);
+      stdin: chasquidStdin(plan),
+    }, [tls!, ...domainSteps]) : undefined;
 
     // Verification re-runs whenever any step's inputs changed: its trigger is a digest of them all.
     const digest = pulumi.all(stepInputs).apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex"));
@@ -116,7 +118,7 @@ export class MailHost extends pulumi.ComponentResource {
       stdin: pulumi.secret(pulumi.output(args.logins).apply(verifyStdin)),
       triggers: [digest],
       logging: "stdout",
-    }, [chasquid]);
+    }, chasquid ? [chasquid] : domainSteps);
 
     // From outside: what the host cannot see about itself (a provider firewall, a blocked port).
     new command.local.Command(`${name}-reach`, {
@@ -125,7 +127,7 @@ export class MailHost extends pulumi.ComponentResource {
       logging: "stdout",
     }, { parent: this, dependsOn: [verify] });
 
-    this.facts = pulumi.all([seen.os, base.stdout]).apply(([os, report]) => parseBaseReport(os, report));
+    this.facts = pulumi.all([seen.os, (base ?? preflight).stdout]).apply(([os, report]) => parseBaseReport(os, report));
     this.verification = verify.stdout;
     this.registerOutputs({ facts: this.facts, hostKey: this.hostKey, verification: this.verification });
   }
