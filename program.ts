@@ -50,11 +50,6 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
     users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users }, secretsOpts);
   }
 
-  const dns = new DnsRecords("dns", {
-    config,
-    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([d, k]) => [d, k.dnsValue])),
-  });
-
   const submissionHost = config.hosts[0].hostname;
   const smtp = config.domains.flatMap((d) => d.users.map((u) => `${u}@${d.name}`)).map((address): SmtpSettings => ({
     address, host: submissionHost, port: 465, alternatePort: 587, username: address,
@@ -62,6 +57,11 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
   const passwordOutputs = config.domains.flatMap((d) => d.users.map((u) => [`${u}@${d.name}`, users[d.name].passwords[u]] as const));
   const smtpPasswords = pulumi.secret(pulumi.all(Object.fromEntries(passwordOutputs)));
 
+  // No record is published before each host's claims step has checked that nothing this stack is
+  // about to manage belongs to another stack; the certificate then waits for the records (HTTP-01
+  // needs the A record). The hosts come first, so they get the records as an output resolved below.
+  let recordsDeclared!: (dns: pulumi.Resource[]) => void;
+  const dnsReady = pulumi.output(new Promise<pulumi.Resource[]>((resolve) => { recordsDeclared = resolve; }));
   const hosts: Record<string, MailHost> = {};
   for (const host of config.hosts) {
     // Named after the address, not the host name: renaming the host updates its steps in place
@@ -73,7 +73,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       acme: config.acme,
       monitoringPort: config.monitoringPort,
       logins: smtpPasswords,
-      dnsReady: [dns],
+      dnsReady,
       domains: config.domains.map((d) => ({
         name: d.name,
         dkimSelector: d.dkimSelector,
@@ -83,6 +83,13 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       })),
     });
   }
+
+  const dns = new DnsRecords("dns", {
+    config,
+    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([d, k]) => [d, k.dnsValue])),
+    publishAfter: Object.values(hosts).map((h) => h.claims),
+  });
+  recordsDeclared([dns]);
 
   const warnings: string[] = [];
   for (const h of config.hosts.filter((x) => !x.sshHostKey)) {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  baseCommand, chasquidCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
+  baseCommand, chasquidCommand, claimsCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
   HostDomain, HostPlanInput, preflightCommand, reachCommand, tlsCommand, tlsStdin, verifyCommand, verifyStdin,
 } from "../plans/host/steps";
 import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
@@ -32,10 +32,11 @@ export interface MailHostArgs {
   /** chasquid monitoring port on 127.0.0.1. @default off */
   monitoringPort?: number;
   /**
-   * Resources that must exist before the certificate is requested: the DNS records (HTTP-01 needs
-   * the A/AAAA record to resolve).
+   * Resources that must exist before the certificate is requested and the verification runs: the
+   * DNS records (HTTP-01 needs the A/AAAA record; DKIM is checked against DNS). An output, because
+   * the records are declared after the hosts (they wait for `claims`).
    */
-  dnsReady?: pulumi.Resource[];
+  dnsReady?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /**
@@ -51,6 +52,8 @@ export class MailHost extends pulumi.ComponentResource {
   readonly hostKey: pulumi.Output<string>;
   /** The verification report (one `ok`/`FAIL` line per check). */
   readonly verification: pulumi.Output<string>;
+  /** The check that nothing this stack manages on the host belongs to another stack: records wait for it. */
+  readonly claims: command.remote.Command;
 
   constructor(name: string, args: MailHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mailstack:index:MailHost", name, {}, opts);
@@ -77,7 +80,7 @@ export class MailHost extends pulumi.ComponentResource {
     // scripts print none, but a failing tool might echo its input.
     const stepInputs: pulumi.Input<unknown>[] = [];
     let connection: pulumi.Input<command.types.input.remote.ConnectionArgs> = firstContact;
-    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[], secretStdin = false) => {
+    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Input<pulumi.Resource[]>, secretStdin = false) => {
       stepInputs.push(pulumi.all([args.create, args.stdin ?? "", args.delete ?? ""]));
       return new command.remote.Command(`${name}-${id}`, {
         connection, addPreviousOutputInEnv: false, ...(secretStdin ? { logging: "none" as const } : {}), ...args,
@@ -91,9 +94,11 @@ export class MailHost extends pulumi.ComponentResource {
     const seen = preflight.stdout.apply(parsePreflight);
     this.hostKey = host.sshHostKey ? pulumi.output(host.sshHostKey) : seen.hostKey;
     connection = { ...firstContact, hostKey: this.hostKey };
+    this.claims = step("claims", { create: claimsCommand(plan) }, [preflight]);
+    const dnsReady = pulumi.output(args.dnsReady ?? []);
     // The host's owner sets it up; a stack that only adds domains starts from what the owner made.
-    const base = host.owner ? step("base", { create: baseCommand(plan) }, [preflight]) : undefined;
-    const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, [base, ...(args.dnsReady ?? [])]) : undefined;
+    const base = host.owner ? step("base", { create: baseCommand(plan) }, [this.claims]) : undefined;
+    const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, dnsReady.apply((dns) => [base, ...dns])) : undefined;
 
     // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
     const domainSteps = args.domains.map((d) => {
@@ -102,7 +107,7 @@ export class MailHost extends pulumi.ComponentResource {
         create: domainCommand(plan, planned),
         delete: domainDeleteCommand(plan, d.name),
         stdin: pulumi.secret(pulumi.all([d.usersFile, d.dkimPrivateKeyPem]).apply(([users, key]) => domainStdin(planned, users, key))),
-      }, [tls ?? preflight], true);
+      }, [tls ?? this.claims], true);
     });
 
     const chasquid = host.owner ? step("chasquid", {
@@ -118,7 +123,7 @@ export class MailHost extends pulumi.ComponentResource {
       stdin: pulumi.secret(pulumi.output(args.logins).apply(verifyStdin)),
       triggers: [digest],
       logging: "stdout",
-    }, chasquid ? [chasquid] : domainSteps);
+    }, dnsReady.apply((dns) => [...(chasquid ? [chasquid] : domainSteps), ...dns]));
 
     // From outside: what the host cannot see about itself (a provider firewall, a blocked port).
     new command.local.Command(`${name}-reach`, {

@@ -28,6 +28,16 @@ const sudo = (host: HostConfig) => ({ sudo: host.sshUser !== "root" });
 export const preflightCommand = (input: HostPlanInput) =>
   stepCommand("preflight", input.host.owner ? {} : { MS_GUEST_OF: input.host.hostname }, sudo(input.host));
 
+/** Before any record or file: the host (for its owner) and each domain are free or this stack's. */
+export function claimsCommand(input: HostPlanInput): string {
+  return stepCommand("claims", {
+    MS_STACK: input.stack,
+    MS_HOSTNAME: input.host.hostname,
+    MS_OWNER: input.host.owner ? "yes" : "no",
+    MS_DOMAINS: input.domains.map((d) => d.name).join(" "),
+  }, sudo(input.host));
+}
+
 export function baseCommand(input: HostPlanInput): string {
   return stepCommand("base", {
     MS_HOSTNAME: input.host.hostname,
