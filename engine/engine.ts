@@ -49,6 +49,8 @@ export function engineEnv(bin: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
     PULUMI_HOME: join(PULUMI_DIR, "home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // Unlocks --event-log (the engine's events as JSON lines), as Pulumi's Automation API does.
+    PULUMI_DEBUG_COMMANDS: "true",
     PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE
       ? process.env.PULUMI_CONFIG_PASSPHRASE_FILE : passphraseFile(),
     ...extra,

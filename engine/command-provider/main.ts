@@ -8,14 +8,10 @@
 import { spawn } from "node:child_process";
 import * as provider from "@pulumi/pulumi/provider";
 import { sshExec, SshTarget } from "../../world/ssh";
-import { CommandFailed, commandDiff, plainInputs, withOutputs } from "./semantics";
+import { CommandFailed, commandDiff, plainInputs, resourceTypeOf, withOutputs } from "./semantics";
 
 const VERSION = "1.2.1";
 type Props = Record<string, unknown>;
-
-function resourceType(urn: string): string {
-  return urn.split("::")[2] ?? "";
-}
 
 /** A failure in the provider's own words: status, the first line of the command, then its output. */
 function failure(code: number, text: string, output: string): CommandFailed {
@@ -72,7 +68,7 @@ async function run(urn: string, props: Props, which: "create" | "update" | "dele
   if (typeof text !== "string" || text === "") return undefined;
   // As the provider: stdin goes to create and update, never to delete.
   const stdin = which === "delete" || typeof plain.stdin !== "string" ? undefined : plain.stdin;
-  const type = resourceType(urn);
+  const type = resourceTypeOf(urn);
   if (type === "command:remote:Command") return runRemote(plain, text, stdin);
   if (type === "command:local:Command") return runLocal(plain, text, stdin);
   throw new CommandFailed(`unknown resource type ${type}`);

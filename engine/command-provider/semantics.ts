@@ -4,6 +4,11 @@
 
 export class CommandFailed extends Error {}
 
+/** `urn:pulumi:<stack>::<project>::<parent types $>…$<type>::<name>` → `<type>`. */
+export function resourceTypeOf(urn: string): string {
+  return (urn.split("::")[2] ?? "").split("$").pop() as string;
+}
+
 type Props = Record<string, unknown>;
 
 /** The SDK's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */

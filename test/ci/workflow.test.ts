@@ -49,8 +49,9 @@ function suitesOf(script: string): string[] {
   return execFileSync("bash", ["-c", find], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
 }
 
-/** Calls that make a test need root (or fail in CI without it); environment.ts only defines them. */
-const ROOT_ONLY = /\b(requireRoot|rootGate|realChasquid)\(/;
+/** Calls that make a test need root or this machine's built parts (or fail in CI without them);
+ * environment.ts only defines them. */
+const ROOT_ONLY = /\b(requireRoot|rootGate|realChasquid|engineGate)\(/;
 
 /** Whether a test file, or a test helper it imports (transitively), needs root. */
 function needsRoot(file: string, seen = new Set<string>()): boolean {

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { commandDiff, plainInputs, withOutputs } from "../../engine/command-provider/semantics";
+import { commandDiff, plainInputs, resourceTypeOf, withOutputs } from "../../engine/command-provider/semantics";
 
 const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
 
 describe("command provider: what a change does", () => {
+  test("the resource type comes from the URN, under any parent", () => {
+    assert.equal(resourceTypeOf("urn:pulumi:local::mailstack::command:local:Command::a"), "command:local:Command");
+    assert.equal(resourceTypeOf("urn:pulumi:local::mailstack::mailstack:index:MailHost$command:remote:Command::host-1-base"), "command:remote:Command");
+  });
+
   const state = { create: "run a", delete: "undo a", triggers: ["x"], connection: secret({ host: "10.0.0.1", port: 22 }), stdout: "out", stderr: "" };
 
   test("the same inputs (outputs aside, secrets compared by value) change nothing", () => {

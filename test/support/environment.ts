@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import type { TestContext } from "node:test";
 import { join } from "node:path";
 import { ROOT } from "./stack-config";
+import { builtEngineBin } from "../../engine/engine";
 
 export const IN_CI = process.env.CI === "true";
 export const IS_ROOT = process.getuid?.() === 0;
@@ -31,6 +32,16 @@ export function requireRoot(t: TestContext, what: string): boolean {
   if (gate.failInCi) throw new Error(gate.failInCi);
   if (gate.skip) t.skip(gate.skip);
   return gate.skip === false;
+}
+
+/** The built engine (engine/build.sh), else skip loudly outside CI; throws in CI, where .ci/run builds it. */
+export function engineGate(): string | false {
+  if (builtEngineBin()) return false;
+  const why = "the Pulumi engine is not built (bash engine/build.sh: about 50 min the first time)";
+  if (IN_CI) throw new Error(`${why}, and CI=true: refusing to skip`);
+  const bar = "=".repeat(78);
+  console.error(`\n${bar}\nSKIPPED: ${why}.\n${bar}\n`);
+  return why;
 }
 
 let chasquidDir: string | undefined;

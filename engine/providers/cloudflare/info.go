@@ -20,6 +20,14 @@ func Info(metadata []byte) tfbridge.ProviderInfo {
 		Name:         "cloudflare",
 		Version:      Version,
 		MetadataInfo: tfbridge.NewProviderMetadata(metadata),
+		// Resources whose "id" the bridge cannot map without hand-written ID functions (an input
+		// "id", or a number): pulumi-cloudflare maps them by hand; mailstack uses none of them.
+		IgnoreMappings: []string{
+			"cloudflare_ai_gateway", "cloudflare_ai_search_instance", "cloudflare_cloudforce_one_request_asset",
+			"cloudflare_cloudforce_one_request_message", "cloudflare_image", "cloudflare_image_variant",
+			"cloudflare_logpush_job", "cloudflare_zero_trust_access_ai_controls_mcp_portal",
+			"cloudflare_zero_trust_access_ai_controls_mcp_server",
+		},
 	}
 	// cloudflare_dns_record becomes cloudflare:index/dnsRecord:DnsRecord, as in @pulumi/cloudflare.
 	info.MustComputeTokens(tokens.SingleModule("cloudflare_", "index", tokens.MakeStandard("cloudflare")))
