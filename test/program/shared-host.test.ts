@@ -26,12 +26,15 @@ test("a stack that does not own its host: its domains' steps and records only, n
   assert.deepEqual(await outputValue(stack.hosts["mail.user.tax"].facts), { os: "debian-13", chasquid: "1.15.0-1+b4", dkim: "native" });
 });
 
-test("no record is published before the claims check, and the certificate waits for the records", async () => {
+test("no key, password or record is made before the claims check, and the certificate waits for the records", async () => {
   const { engine } = await runProgram(owner);
   const claims = engine.find("command:remote:Command", "host-203.0.113.25-claims");
   const records = engine.ofType("cloudflare:index/dnsRecord:DnsRecord");
   assert.equal(records.length, 7);
   for (const r of records) assert.ok(r.dependencies.some((u) => u.endsWith("::host-203.0.113.25-claims")), `${r.name} waits for claims: ${r.dependencies}`);
+  for (const type of ["tls:index/privateKey:PrivateKey", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId"]) {
+    for (const r of engine.ofType(type)) assert.ok(r.dependencies.some((u) => u.endsWith("::host-203.0.113.25-claims")), `${r.name} is made after claims`);
+  }
   const waits = (id: string) => engine.find("command:remote:Command", `host-203.0.113.25-${id}`).dependencies;
   // A dependency on the component is a dependency on each of its records.
   assert.ok(waits("tls").some((u) => u.endsWith("::dns-a-mail.user.tax")), `tls waits for the A record: ${waits("tls")}`);
