@@ -371,9 +371,9 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     test("11. destroy removes the records, domain folders and DKIM keys, and keeps the mail queue", async () => {
       // A marker in the queue folder (not an `m:` item, which chasquid would try to load).
       await onVps("touch /var/lib/chasquid/queue/.mailstack-test-keep");
-      // As the README says: lift the protection of keys and passwords in one up (it also removes bob,
-      // whose protected password and salt the engine refused to delete until now), then destroy.
-      const unprotected = stackVariant("unprotected", (c) => { c["mailstack:allowKeyReplacement"] = true; });
+      // As the README says: lift the protection of keys and passwords in one up (the config as last
+      // deployed, bob included: the engine checks the protection the last up recorded), then destroy.
+      const unprotected = stackVariant("unprotected", (c) => { c["mailstack:allowKeyReplacement"] = true; }, join(LOCAL, "Pulumi.local-bob.yaml"));
       const lift = deploy(unprotected);
       assert.ok(lift.ok, lift.output);
       const report = deploy(unprotected, ["--destroy"]);
