@@ -90,7 +90,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     test("1. a cold deploy converges a provider's fresh vps", async () => {
       const report = deploy();
       assert.ok(report.ok, `deploy failed:\n${report.output}`);
-      assert.equal(report.remoteCommands.filter((c) => !c.endsWith("(local)")).length, 6, report.remoteCommands.join("\n"));
+      assert.equal(report.remoteCommands.filter((c) => !c.endsWith("(local)")).length, 7, report.remoteCommands.join("\n"));
       assert.deepEqual(report.remoteCommands.filter((c) => c.endsWith("(local)")), ["create host-10.78.0.10-reach (local)"]);
       const host = outputs().hosts["mail.example.test"];
       // Debian 12 gets Debian 13's chasquid (1.11 lacks the SMTP smuggling fix): native DKIM on both.
@@ -201,7 +201,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     test("7b. every step script run again by hand changes nothing (idempotent)", async () => {
       const before = await vpsFingerprint();
       const steps = Object.entries(stateResources()).filter(([key]) => key.startsWith("command:remote:Command::"));
-      assert.equal(steps.length, 6);
+      assert.equal(steps.length, 7);
       for (const [key, entry] of steps) {
         const inputs = entry.inputs as { create: string; stdin?: string };
         const r = await vpsExec(inputs.create, { stdin: inputs.stdin ?? "", timeoutMs: 120_000 });
