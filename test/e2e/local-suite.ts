@@ -352,7 +352,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
 
     test("17. destroying the second stack leaves the first sending and receiving; it deploys again", async () => {
       // As the README says: lift the protection of its keys and passwords, then destroy.
-      const lift = second(secondVariant("second-unprotected", (c) => { c["mailstack:allowKeyReplacement"] = true; }));
+      const unprotected = secondVariant("second-unprotected", (c) => { c["mailstack:allowKeyReplacement"] = true; });
+      const lift = second(unprotected);
       assert.ok(lift.ok, lift.output);
       const pid = (await vpsFingerprint()).chasquidPid;
       const gone = second(SECOND, ["--destroy"]);
@@ -364,8 +365,11 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       await sendAndReceive(USER, "after-second-destroy@gmail.test", "e2e first stack after the second's destroy");
       const info = await inbound().sendMail({ from: "friend@world.test", to: "i@example.test", subject: "e2e inbound after destroy", text: "hi\n" });
       assert.deepEqual((await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000)).envelope.rcptTo, ["me@gmail.test"]);
-      const back = second();
+      const back = second(unprotected);
       assert.ok(back.ok, back.output);
+      await onVps("test -f /etc/chasquid/domains/shop.example.test/users");
+      // Gone again, so the first stack's destroy below finds the vps as it would alone.
+      assert.ok(second(unprotected, ["--destroy"]).ok);
     });
 
     test("11. destroy removes the records, domain folders and DKIM keys, and keeps the mail queue", async () => {
