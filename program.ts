@@ -43,17 +43,17 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
   // Keys and passwords cannot be re-made as they were: a replaced DKIM key breaks mail signed for a
   // published record, a new password breaks every client. The engine refuses unless switched off.
   const secretsOpts = { protect: !config.allowKeyReplacement };
+  // Nothing is made or published before each host's claims step has checked that nothing this
+  // stack is about to manage belongs to another stack (a refused claim leaves no key or record to
+  // clean up). The hosts need the keys, so the keys get the claims as an output resolved below.
+  let claimsChecked!: (claims: pulumi.Resource[]) => void;
+  const claims = pulumi.output(new Promise<pulumi.Resource[]>((resolve) => { claimsChecked = resolve; }));
   for (const domain of config.domains) {
-    const key = new DkimKey(`dkim-${domain.name}`, { domain: domain.name, selector: domain.dkimSelector }, secretsOpts);
+    const key = new DkimKey(`dkim-${domain.name}`, { domain: domain.name, selector: domain.dkimSelector, createAfter: claims }, secretsOpts);
     dkimKeys[domain.name] = key;
     dkim[domain.name] = { selector: key.selector, recordName: dkimRecordName(key.selector, domain.name), privateKeyPem: key.privateKeyPem };
-    users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users }, secretsOpts);
+    users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users, createAfter: claims }, secretsOpts);
   }
-
-  const dns = new DnsRecords("dns", {
-    config,
-    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([d, k]) => [d, k.dnsValue])),
-  });
 
   const submissionHost = config.hosts[0].hostname;
   const smtp = config.domains.flatMap((d) => d.users.map((u) => `${u}@${d.name}`)).map((address): SmtpSettings => ({
@@ -62,6 +62,10 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
   const passwordOutputs = config.domains.flatMap((d) => d.users.map((u) => [`${u}@${d.name}`, users[d.name].passwords[u]] as const));
   const smtpPasswords = pulumi.secret(pulumi.all(Object.fromEntries(passwordOutputs)));
 
+  // The certificate waits for the records (HTTP-01 needs the A record). The hosts come first, so
+  // they get the records as an output resolved below.
+  let recordsDeclared!: (dns: pulumi.Resource[]) => void;
+  const dnsReady = pulumi.output(new Promise<pulumi.Resource[]>((resolve) => { recordsDeclared = resolve; }));
   const hosts: Record<string, MailHost> = {};
   for (const host of config.hosts) {
     // Named after the address, not the host name: renaming the host updates its steps in place
@@ -73,7 +77,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       acme: config.acme,
       monitoringPort: config.monitoringPort,
       logins: smtpPasswords,
-      dnsReady: [dns],
+      dnsReady,
       domains: config.domains.map((d) => ({
         name: d.name,
         dkimSelector: d.dkimSelector,
@@ -83,6 +87,14 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       })),
     });
   }
+
+  const dns = new DnsRecords("dns", {
+    config,
+    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([d, k]) => [d, k.dnsValue])),
+    publishAfter: claims,
+  });
+  claimsChecked(Object.values(hosts).map((h) => h.claims));
+  recordsDeclared([dns]);
 
   const warnings: string[] = [];
   for (const h of config.hosts.filter((x) => !x.sshHostKey)) {

@@ -14,6 +14,11 @@ export interface DkimKeyArgs {
    * @default "mailstack" (set by the stack config)
    */
   selector: string;
+  /**
+   * Made only after these: the hosts' claims checks (no key for a domain another stack manages).
+   * @default []
+   */
+  createAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /**
@@ -34,11 +39,13 @@ export class DkimKey extends pulumi.ComponentResource {
   readonly privateKeyPem: pulumi.Output<string>;
 
   constructor(name: string, args: DkimKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mailstack:index:DkimKey", name, {}, opts);
+    // `protect` guards the key itself; the component holds nothing and stays removable.
+    const { protect, ...componentOpts } = opts ?? {};
+    super("mailstack:index:DkimKey", name, {}, componentOpts);
     this.domain = args.domain;
     this.selector = args.selector;
     const keyName = args.selector === DEFAULT_DKIM_SELECTOR ? `${name}-key` : `${name}-key-${args.selector}`;
-    const key = new tls.PrivateKey(keyName, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
+    const key = new tls.PrivateKey(keyName, { algorithm: "RSA", rsaBits: 2048 }, { parent: this, protect, dependsOn: args.createAfter });
     this.publicKeyPem = key.publicKeyPem;
     this.dnsValue = key.publicKeyPem.apply(dkimValue);
     this.privateKeyPem = pulumi.secret(key.privateKeyPemPkcs8);

@@ -11,6 +11,12 @@ export interface DnsRecordsArgs {
    * @example { "user.tax": dkim.dnsValue }
    */
   dkimValues: Record<string, pulumi.Input<string>>;
+  /**
+   * What every record waits for: the hosts' claims checks (no record for a domain another stack
+   * manages). Children do not inherit a component's `dependsOn`, so it is passed here.
+   * @default []
+   */
+  publishAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /**
@@ -63,7 +69,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         priority: planned.priority,
         proxied: planned.proxied,
         comment: planned.comment,
-      }, { parent: this, deleteBeforeReplace: true });
+      }, { parent: this, deleteBeforeReplace: true, dependsOn: args.publishAfter });
     }
     this.registerOutputs({ records: this.records });
   }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  baseCommand, chasquidCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
+  baseCommand, chasquidCommand, claimsCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
   HostDomain, HostPlanInput, preflightCommand, reachCommand, tlsCommand, tlsStdin, verifyCommand, verifyStdin,
 } from "../plans/host/steps";
 import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
@@ -32,16 +32,18 @@ export interface MailHostArgs {
   /** chasquid monitoring port on 127.0.0.1. @default off */
   monitoringPort?: number;
   /**
-   * Resources that must exist before the certificate is requested: the DNS records (HTTP-01 needs
-   * the A/AAAA record to resolve).
+   * Resources that must exist before the certificate is requested and the verification runs: the
+   * DNS records (HTTP-01 needs the A/AAAA record; DKIM is checked against DNS). An output, because
+   * the records are declared after the hosts (they wait for `claims`).
    */
-  dnsReady?: pulumi.Resource[];
+  dnsReady?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /**
  * One VPS converged over SSH into a TLS-enabled, DKIM-signing chasquid: preflight → base OS →
- * certificate → users and aliases per domain → chasquid config and DKIM → verification. Each step is
- * a script from remote/, idempotent, and re-runs only when its own inputs change.
+ * certificate → users, aliases and DKIM key per domain → chasquid config → verification. Each step
+ * is a script from remote/, idempotent, and re-runs only when its own inputs change. On a host
+ * another stack owns (`host.owner: false`): preflight → this stack's domains → verification.
  */
 export class MailHost extends pulumi.ComponentResource {
   /** OS (preflight), the chasquid installed and its DKIM mode (base step). */
@@ -50,12 +52,15 @@ export class MailHost extends pulumi.ComponentResource {
   readonly hostKey: pulumi.Output<string>;
   /** The verification report (one `ok`/`FAIL` line per check). */
   readonly verification: pulumi.Output<string>;
+  /** The check that nothing this stack manages on the host belongs to another stack: records wait for it. */
+  readonly claims: command.remote.Command;
 
   constructor(name: string, args: MailHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mailstack:index:MailHost", name, {}, opts);
     const { host } = args;
     const plan: HostPlanInput = {
       host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall,
+      stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
       domains: args.domains.map(({ name: n, dkimSelector, aliasesFile }) => ({ name: n, dkimSelector, aliasesFile })),
     };
     const firstContact: command.types.input.remote.ConnectionArgs = {
@@ -75,7 +80,7 @@ export class MailHost extends pulumi.ComponentResource {
     // scripts print none, but a failing tool might echo its input.
     const stepInputs: pulumi.Input<unknown>[] = [];
     let connection: pulumi.Input<command.types.input.remote.ConnectionArgs> = firstContact;
-    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Resource[], secretStdin = false) => {
+    const step = (id: string, args: Omit<command.remote.CommandArgs, "connection">, dependsOn: pulumi.Input<pulumi.Resource[]>, secretStdin = false) => {
       stepInputs.push(pulumi.all([args.create, args.stdin ?? "", args.delete ?? ""]));
       return new command.remote.Command(`${name}-${id}`, {
         connection, addPreviousOutputInEnv: false, ...(secretStdin ? { logging: "none" as const } : {}), ...args,
@@ -89,25 +94,27 @@ export class MailHost extends pulumi.ComponentResource {
     const seen = preflight.stdout.apply(parsePreflight);
     this.hostKey = host.sshHostKey ? pulumi.output(host.sshHostKey) : seen.hostKey;
     connection = { ...firstContact, hostKey: this.hostKey };
-    const base = step("base", { create: baseCommand(plan) }, [preflight]);
-    const tls = step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, [base, ...(args.dnsReady ?? [])]);
+    this.claims = step("claims", { create: claimsCommand(plan) }, [preflight]);
+    const dnsReady = pulumi.output(args.dnsReady ?? []);
+    // The host's owner sets it up; a stack that only adds domains starts from what the owner made.
+    const base = host.owner ? step("base", { create: baseCommand(plan) }, [this.claims]) : undefined;
+    const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, dnsReady.apply((dns) => [base, ...dns])) : undefined;
 
     // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
     const domainSteps = args.domains.map((d) => {
       const planned = plan.domains.find((x) => x.name === d.name)!;
       return step(`domain-${d.name}`, {
-        create: domainCommand(plan, d.name),
+        create: domainCommand(plan, planned),
         delete: domainDeleteCommand(plan, d.name),
-        stdin: pulumi.secret(pulumi.output(d.usersFile).apply((users) => domainStdin(planned, users))),
-      }, [tls], true);
+        stdin: pulumi.secret(pulumi.all([d.usersFile, d.dkimPrivateKeyPem]).apply(([users, key]) => domainStdin(planned, users, key))),
+      }, [tls ?? this.claims], true);
     });
 
-    const dkimKeys = pulumi.all(Object.fromEntries(args.domains.map((d) => [d.name, d.dkimPrivateKeyPem])));
-    const chasquid = step("chasquid", {
+    const chasquid = host.owner ? step("chasquid", {
       create: chasquidCommand(plan),
       delete: chasquidDeleteCommand(plan),
-      stdin: pulumi.secret(dkimKeys.apply((keys) => chasquidStdin(plan, keys))),
-    }, [tls, ...domainSteps], true);
+      stdin: chasquidStdin(plan),
+    }, [tls!, ...domainSteps]) : undefined;
 
     // Verification re-runs whenever any step's inputs changed: its trigger is a digest of them all.
     const digest = pulumi.all(stepInputs).apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex"));
@@ -116,7 +123,7 @@ export class MailHost extends pulumi.ComponentResource {
       stdin: pulumi.secret(pulumi.output(args.logins).apply(verifyStdin)),
       triggers: [digest],
       logging: "stdout",
-    }, [chasquid]);
+    }, dnsReady.apply((dns) => [...(chasquid ? [chasquid] : domainSteps), ...dns]));
 
     // From outside: what the host cannot see about itself (a provider firewall, a blocked port).
     new command.local.Command(`${name}-reach`, {
@@ -125,7 +132,7 @@ export class MailHost extends pulumi.ComponentResource {
       logging: "stdout",
     }, { parent: this, dependsOn: [verify] });
 
-    this.facts = pulumi.all([seen.os, base.stdout]).apply(([os, report]) => parseBaseReport(os, report));
+    this.facts = pulumi.all([seen.os, (base ?? preflight).stdout]).apply(([os, report]) => parseBaseReport(os, report));
     this.verification = verify.stdout;
     this.registerOutputs({ facts: this.facts, hostKey: this.hostKey, verification: this.verification });
   }

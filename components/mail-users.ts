@@ -13,6 +13,11 @@ export interface MailUsersArgs {
    * @example ["i"]
    */
   users: string[];
+  /**
+   * Made only after these: the hosts' claims checks (no password for a domain another stack manages).
+   * @default []
+   */
+  createAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /**
@@ -28,13 +33,15 @@ export class MailUsers extends pulumi.ComponentResource {
   readonly usersFile: pulumi.Output<string>;
 
   constructor(name: string, args: MailUsersArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mailstack:index:MailUsers", name, {}, opts);
+    // `protect` guards the passwords and salts; the component holds nothing and stays removable.
+    const { protect, ...componentOpts } = opts ?? {};
+    super("mailstack:index:MailUsers", name, {}, componentOpts);
     this.domain = args.domain;
     this.passwords = {};
     const secrets = args.users.map((user) => {
       // 32 letters and digits (~190 bits): nothing to escape in Gmail's form, a URL or a shell.
-      const password = new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this });
-      const salt = new random.RandomId(`${name}-${user}-salt`, { byteLength: SALT_BYTES }, { parent: this });
+      const password = new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this, protect, dependsOn: args.createAfter });
+      const salt = new random.RandomId(`${name}-${user}-salt`, { byteLength: SALT_BYTES }, { parent: this, protect, dependsOn: args.createAfter });
       this.passwords[user] = pulumi.secret(password.result);
       return pulumi.all([password.result, salt.hex]).apply(([pw, hex]) => ({ user, password: pw, saltHex: hex }));
     });

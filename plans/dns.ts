@@ -41,7 +41,8 @@ export function planDnsRecords(config: StackConfig, dkim: DkimValues): DnsRecord
   const add = (r: Omit<DnsRecordPlan, "ttl" | "proxied" | "key">, keySuffix = "") =>
     records.push({ key: `${r.type.toLowerCase()}-${r.name}${keySuffix}`, ...r, ttl, proxied: false });
 
-  for (const host of config.hosts) {
+  // The host's own records belong to the stack that owns it (one stack per host publishes them).
+  for (const host of config.hosts.filter((h) => h.owner)) {
     add({ zone: host.zone, name: host.hostname, type: "A", content: host.ipv4, comment: "mailstack: mail host" });
     if (host.ipv6) add({ zone: host.zone, name: host.hostname, type: "AAAA", content: host.ipv6, comment: "mailstack: mail host" });
     // Receivers check SPF for the HELO name too (and only it, for bounces with an empty MAIL FROM).

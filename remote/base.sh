@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Step 2: the base OS. Packages, host name, automatic security updates, IPv6, firewall.
-# Parameters: MS_HOSTNAME, MS_IPV6 (may be empty), MS_SSH_PORT, MS_FIREWALL (yes|no).
+# Parameters: MS_HOSTNAME, MS_IPV6 (may be empty), MS_SSH_PORT, MS_FIREWALL (yes|no), MS_STACK.
 # Prints the chasquid installed and how it signs DKIM (chasquid=…, dkim=…).
 set -euo pipefail
-: "${MS_HOSTNAME:?}" "${MS_SSH_PORT:?}" "${MS_FIREWALL:?}"
+: "${MS_HOSTNAME:?}" "${MS_SSH_PORT:?}" "${MS_FIREWALL:?}" "${MS_STACK:?}"
 MS_IPV6=${MS_IPV6:-}
 changed=()
+
+# One stack owns the host (this step, the certificate, chasquid's config, the firewall, the host's
+# records); other stacks only add their domains (mailstack:hosts[].owner: false).
+mkdir -p /etc/mailstack
+owner=$(cat /etc/mailstack/owner 2>/dev/null || true)
+if [ -n "$owner" ] && [ "$owner" != "$MS_STACK" ]; then
+  die "$MS_HOSTNAME is owned by stack $owner; stack $MS_STACK declares it with owner: true too. Set mailstack:hosts[].owner: false in one of the two stacks (pulumi config set --path 'mailstack:hosts[0].owner' false)"
+fi
+[ -z "$(printf '%s\n' "$MS_STACK" | install_file /etc/mailstack/owner 0644 root:root)" ] || changed+=("owner $MS_STACK")
 # shellcheck disable=SC1091
 . /etc/os-release
 

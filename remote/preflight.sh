@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Step 1: is this a host mailstack can converge? Prints facts as key=value lines (os, hostkey);
-# changes nothing but apt's package lists.
+# changes nothing but apt's package lists. MS_GUEST_OF (the host name), for a stack that does not
+# own the host: its owner must have set it up; prints the chasquid installed and its DKIM mode too.
 set -euo pipefail
+MS_GUEST_OF=${MS_GUEST_OF:-}
 
 [ "$(id -u)" -eq 0 ] || die "not root: log in as root, or give the SSH user passwordless sudo (mailstack:hosts[].sshUser)"
 [ -r /etc/os-release ] || die "no /etc/os-release: unsupported OS (use Debian 12/13 or Ubuntu 24.04+)"
@@ -33,6 +35,16 @@ version_ge "$version" 1.11 || die "chasquid $version is too old (needs 1.11+)"
 
 hostkey=/etc/ssh/ssh_host_ed25519_key.pub
 [ -r "$hostkey" ] || die "no ed25519 SSH host key ($hostkey): mailstack pins it (ssh-keygen -A creates one)"
+if [ -n "$MS_GUEST_OF" ]; then
+  owner=$(cat /etc/mailstack/owner 2>/dev/null || true)
+  installed=$(dpkg-query -W -f='${Status} ${Version}' chasquid 2>/dev/null || true)
+  case "$installed" in "install ok installed "*) installed=${installed##* } ;; *) installed= ;; esac
+  if [ -z "$owner" ] || [ -z "$installed" ]; then
+    die "$MS_GUEST_OF is not set up by a stack that owns it yet: deploy that stack first (its mailstack:hosts entry has owner: true, the default), then this one"
+  fi
+  if version_ge "$installed" 1.14; then dkim=native; else dkim=hook; fi
+  printf 'owner=%s\nchasquid=%s\ndkim=%s\n' "$owner" "$installed" "$dkim"
+fi
 printf 'os=%s\n' "${ID}-${VERSION_ID}"
 # The key this connection was made with: later steps pin it unless sshHostKey pins one already.
 printf 'hostkey=%s\n' "$(cut -d' ' -f1,2 "$hostkey")"

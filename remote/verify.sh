@@ -5,7 +5,7 @@
 # logs in on 587 after STARTTLS and a wrong password is refused; a message signed with each
 # domain's installed DKIM key verifies against the key DNS publishes; the firewall table is loaded.
 # Parameters: MS_HOSTNAME, MS_IPV4, MS_IPV6 (may be empty), MS_DKIM ("<domain>:<selector> ..."),
-# MS_FIREWALL (yes|no). Stdin (secret): "<address> <password>" per line.
+# MS_FIREWALL (yes|no|owner: the stack that owns the host checks its firewall). Stdin (secret): "<address> <password>" per line.
 set -euo pipefail
 : "${MS_HOSTNAME:?}" "${MS_IPV4:?}" "${MS_DKIM:?}" "${MS_FIREWALL:?}"
 MS_IPV6=${MS_IPV6:-}

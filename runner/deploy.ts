@@ -102,10 +102,13 @@ function readEvents(file: string): EngineEvent[] {
   return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as EngineEvent);
 }
 
-/** The CLI's output without its progress lines: what a person needs when it failed. */
-function failureText(output: string): string {
+/** What a person needs when it failed: the CLI's Diagnostics (every error), else its last lines. */
+export function failureText(output: string): string {
   const lines = output.split("\n").filter((l) => !/^\s*(@ |\s*$)/.test(l));
-  return lines.slice(-80).join("\n");
+  const start = lines.indexOf("Diagnostics:");
+  if (start < 0) return lines.slice(-80).join("\n");
+  const end = lines.findIndex((l, i) => i > start && /^[A-Z][A-Za-z ]*:$/.test(l));
+  return lines.slice(start, end < 0 ? undefined : end).join("\n");
 }
 
 /** A stack's resources with their inputs and outputs, secrets in plain text (tests and benchmarks read them). */

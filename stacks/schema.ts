@@ -5,7 +5,7 @@
 export interface HostConfig {
   /** PTR name = chasquid `hostname` = certificate name = MX target, e.g. `mail.user.tax`. */
   hostname: string;
-  /** Cloudflare zone that holds the host's A/AAAA records. Default: the longest domain zone that is a suffix of `hostname`. */
+  /** Cloudflare zone that holds the host's A/AAAA records. Default: the longest domain zone that is a suffix of `hostname` (unused when `owner` is false). */
   zone: string;
   ipv4: string;
   ipv6?: string;
@@ -17,6 +17,13 @@ export interface HostConfig {
   sshHostKey?: string;
   /** Install mailstack's nftables firewall (SSH, 25, 80, 465, 587 open; the rest of input dropped). @default true */
   firewall: boolean;
+  /**
+   * This stack owns the host: its packages, certificate, chasquid config, firewall and its A, AAAA
+   * and HELO SPF records. `false`: another stack owns it, and this one only adds its own domains
+   * (users, aliases, DKIM keys, records) to it. Exactly one stack per host is its owner.
+   * @default true
+   */
+  owner: boolean;
 }
 
 export type SpfAll = "~all" | "-all";

@@ -136,7 +136,7 @@ function parseValue(raw: string): Json {
   }
 }
 
-const HOST_KEYS = ["hostname", "zone", "ipv4", "ipv6", "sshUser", "sshPort", "sshHostKey", "firewall"];
+const HOST_KEYS = ["hostname", "zone", "ipv4", "ipv6", "sshUser", "sshPort", "sshHostKey", "firewall", "owner"];
 const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSelector"];
 const SPF_KEYS = ["include", "all"];
 const DMARC_KEYS = ["policy", "fo", "rua", "ruf", "adkim", "aspf"];
@@ -148,7 +148,7 @@ const setPath = (path: string, example: string) => `pulumi config set --path '${
 export const canonicalIPv6 = (ip: string) => new URL(`http://[${ip}]`).hostname.slice(1, -1);
 
 function readHost(r: Reader, key: string, value: Json): Omit<HostConfig, "zone"> & { zone?: string } | undefined {
-  const o = r.object(key, value, HOST_KEYS, `each host is { hostname, ipv4, ipv6?, sshUser?, sshPort?, sshHostKey? }`);
+  const o = r.object(key, value, HOST_KEYS, `each host is { hostname, ipv4, ipv6?, sshUser?, sshPort?, sshHostKey?, firewall?, owner? }`);
   if (!o) return undefined;
   const hostname = r.string(`${key}.hostname`, o.hostname ?? "", isHostname, "a lower-case host name like mail.example.com",
     `set it to the PTR name of the VPS: ${setPath(`${key.slice(NAMESPACE.length + 1)}.hostname`, "mail.example.com")}`);
@@ -163,9 +163,11 @@ function readHost(r: Reader, key: string, value: Json): Omit<HostConfig, "zone">
   const sshHostKey = r.string(`${key}.sshHostKey`, o.sshHostKey, isSshPublicKeyLine, "a host key line like 'ssh-ed25519 AAAA...'",
     "copy it from `ssh-keyscan -t ed25519 <ip>` (drop the leading host name), after checking it against the provider's console");
   const firewall = r.boolean(`${key}.firewall`, o.firewall, true, "use true (default) or false");
+  const owner = r.boolean(`${key}.owner`, o.owner, true,
+    "use true (default: this stack sets the host up) or false (another stack owns the host; this one adds its domains)");
   if (hostname === undefined || ipv4 === undefined || sshUser === undefined || sshPort === undefined) return undefined;
   return {
-    hostname, ipv4, ipv6: ipv6 === undefined ? undefined : canonicalIPv6(ipv6), zone, sshUser, sshPort, firewall,
+    hostname, ipv4, ipv6: ipv6 === undefined ? undefined : canonicalIPv6(ipv6), zone, sshUser, sshPort, firewall, owner,
     sshHostKey: sshHostKey?.trim().split(/\s+/).slice(0, 2).join(" "),
   };
 }
@@ -336,7 +338,8 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
       const key = `${NAMESPACE}:hosts[${i}]`;
       const host = readHost(r, key, h);
       if (!host) return undefined;
-      const zone = host.zone ?? zones.find((z) => inZone(host.hostname, z));
+      // A stack that does not own the host publishes none of its records: no zone needed.
+      const zone = host.zone ?? zones.find((z) => inZone(host.hostname, z)) ?? (host.owner ? undefined : host.hostname.slice(host.hostname.indexOf(".") + 1));
       if (zone === undefined) {
         r.add(`${key}.zone`, `no configured zone contains "${host.hostname}"`,
           `name the Cloudflare zone of the host: ${setPath(`hosts[${i}].zone`, "example.net")}`);

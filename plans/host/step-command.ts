@@ -9,7 +9,7 @@ export const REMOTE_DIR = join(__dirname, "..", "..", "remote");
 export const LOCAL_SCRIPTS_DIR = join(__dirname, "..", "..", "local-scripts");
 
 export type StepScript =
-  | "preflight" | "base" | "tls" | "chasquid" | "chasquid-remove" | "domain" | "domain-remove" | "verify";
+  | "preflight" | "claims" | "base" | "tls" | "chasquid" | "chasquid-remove" | "domain" | "domain-remove" | "verify";
 
 /** Step parameters: UPPER_CASE names, plain values (never secrets). */
 export type StepParams = Record<string, string>;

@@ -13,6 +13,8 @@ export interface HostDomain {
 
 export interface HostPlanInput {
   host: HostConfig;
+  /** `<project>/<stack>`: written into the markers of what this stack owns on the host. */
+  stack: string;
   acme: AcmeConfig;
   domains: HostDomain[];
   monitoringPort?: number;
@@ -22,7 +24,19 @@ export interface HostPlanInput {
 
 const sudo = (host: HostConfig) => ({ sudo: host.sshUser !== "root" });
 
-export const preflightCommand = (input: HostPlanInput) => stepCommand("preflight", {}, sudo(input.host));
+/** A stack that does not own the host checks that its owner set it up, and reads the chasquid it installed. */
+export const preflightCommand = (input: HostPlanInput) =>
+  stepCommand("preflight", input.host.owner ? {} : { MS_GUEST_OF: input.host.hostname }, sudo(input.host));
+
+/** Before any record or file: the host (for its owner) and each domain are free or this stack's. */
+export function claimsCommand(input: HostPlanInput): string {
+  return stepCommand("claims", {
+    MS_STACK: input.stack,
+    MS_HOSTNAME: input.host.hostname,
+    MS_OWNER: input.host.owner ? "yes" : "no",
+    MS_DOMAINS: input.domains.map((d) => d.name).join(" "),
+  }, sudo(input.host));
+}
 
 export function baseCommand(input: HostPlanInput): string {
   return stepCommand("base", {
@@ -30,6 +44,7 @@ export function baseCommand(input: HostPlanInput): string {
     MS_IPV6: input.host.ipv6 ?? "",
     MS_SSH_PORT: String(input.host.sshPort),
     MS_FIREWALL: input.firewall ? "yes" : "no",
+    MS_STACK: input.stack,
   }, sudo(input.host));
 }
 
@@ -49,31 +64,27 @@ export function tlsStdin(input: HostPlanInput): string {
   });
 }
 
+/** The host's chasquid config (owner only). MS_DOMAINS: this stack's domains, to remove any it made and no longer lists. */
 export function chasquidCommand(input: HostPlanInput): string {
-  return stepCommand("chasquid", { MS_DOMAINS: input.domains.map((d) => d.name).join(" ") }, sudo(input.host));
+  return stepCommand("chasquid", { MS_DOMAINS: input.domains.map((d) => d.name).join(" "), MS_STACK: input.stack }, sudo(input.host));
 }
 
-export const chasquidDeleteCommand = (input: HostPlanInput) => stepCommand("chasquid-remove", {}, sudo(input.host));
+export const chasquidDeleteCommand = (input: HostPlanInput) => stepCommand("chasquid-remove", { MS_STACK: input.stack }, sudo(input.host));
 
-/** Secret: holds the DKIM private keys (PKCS#8 PEM per domain). */
-export function chasquidStdin(input: HostPlanInput, dkimPrivateKeys: Record<string, string>): string {
-  const files: Record<string, string> = {
-    "chasquid.conf": renderChasquidConf({ hostname: input.host.hostname, monitoringPort: input.monitoringPort }),
-  };
-  for (const d of input.domains) {
-    const pem = dkimPrivateKeys[d.name];
-    if (!pem) throw new Error(`no DKIM private key for ${d.name}`);
-    files[`dkim/${d.name}/${d.dkimSelector}.pem`] = pem;
-  }
-  return renderBundle(files);
+/** Not secret: chasquid.conf. */
+export function chasquidStdin(input: HostPlanInput): string {
+  return renderBundle({ "chasquid.conf": renderChasquidConf({ hostname: input.host.hostname, monitoringPort: input.monitoringPort }) });
 }
 
-export const domainCommand = (input: HostPlanInput, domain: string) => stepCommand("domain", { MS_DOMAIN: domain }, sudo(input.host));
-export const domainDeleteCommand = (input: HostPlanInput, domain: string) => stepCommand("domain-remove", { MS_DOMAIN: domain }, sudo(input.host));
+export const domainCommand = (input: HostPlanInput, domain: HostDomain) =>
+  stepCommand("domain", { MS_DOMAIN: domain.name, MS_SELECTOR: domain.dkimSelector, MS_STACK: input.stack }, sudo(input.host));
+export const domainDeleteCommand = (input: HostPlanInput, domain: string) =>
+  stepCommand("domain-remove", { MS_DOMAIN: domain, MS_STACK: input.stack }, sudo(input.host));
 
-/** Secret: holds the users file (password hashes). */
-export function domainStdin(domain: HostDomain, usersFile: string): string {
-  return renderBundle({ users: usersFile, aliases: domain.aliasesFile });
+/** Secret: holds the users file (password hashes) and the DKIM private key (PKCS#8 PEM). */
+export function domainStdin(domain: HostDomain, usersFile: string, dkimPrivateKeyPem: string): string {
+  if (!dkimPrivateKeyPem) throw new Error(`no DKIM private key for ${domain.name}`);
+  return renderBundle({ users: usersFile, aliases: domain.aliasesFile, "dkim.pem": dkimPrivateKeyPem });
 }
 
 export function verifyCommand(input: HostPlanInput): string {
@@ -82,7 +93,8 @@ export function verifyCommand(input: HostPlanInput): string {
     MS_IPV4: input.host.ipv4,
     MS_IPV6: input.host.ipv6 ?? "",
     MS_DKIM: input.domains.map((d) => `${d.name}:${d.dkimSelector}`).join(" "),
-    MS_FIREWALL: input.firewall ? "yes" : "no",
+    // The firewall is the owner's: a stack that only adds domains does not check it.
+    MS_FIREWALL: !input.host.owner ? "owner" : input.firewall ? "yes" : "no",
   }, sudo(input.host));
 }
 

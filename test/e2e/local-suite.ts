@@ -16,7 +16,8 @@ import { waitForMessage } from "../../world/inbox";
 import { sshExec as sshTo } from "../../world/ssh";
 import { readWorld, vpsExec, vpsTarget } from "../../world/state";
 import { VPS_ROOT } from "../../world/vps";
-import { stackResources } from "../../runner/deploy";
+import { outputsFileOf, stackResources } from "../../runner/deploy";
+import { deployProcess } from "../../runner/processes";
 import { doctorWorldTests } from "./doctor-world";
 import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
@@ -89,7 +90,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     test("1. a cold deploy converges a provider's fresh vps", async () => {
       const report = deploy();
       assert.ok(report.ok, `deploy failed:\n${report.output}`);
-      assert.equal(report.remoteCommands.filter((c) => !c.endsWith("(local)")).length, 6, report.remoteCommands.join("\n"));
+      assert.equal(report.remoteCommands.filter((c) => !c.endsWith("(local)")).length, 7, report.remoteCommands.join("\n"));
       assert.deepEqual(report.remoteCommands.filter((c) => c.endsWith("(local)")), ["create host-10.78.0.10-reach (local)"]);
       const host = outputs().hosts["mail.example.test"];
       // Debian 12 gets Debian 13's chasquid (1.11 lacks the SMTP smuggling fix): native DKIM on both.
@@ -208,7 +209,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     test("7b. every step script run again by hand changes nothing (idempotent)", async () => {
       const before = await vpsFingerprint();
       const steps = Object.entries(stateResources()).filter(([key]) => key.startsWith("command:remote:Command::"));
-      assert.equal(steps.length, 6);
+      assert.equal(steps.length, 7);
       for (const [key, entry] of steps) {
         const inputs = entry.inputs as { create: string; stdin?: string };
         const r = await vpsExec(inputs.create, { stdin: inputs.stdin ?? "", timeoutMs: 120_000 });
@@ -295,6 +296,88 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     doctorWorldTests({
       outputsFile: join(LOCAL, "outputs.json"), worldFile: join(LOCAL, "world.json"), vpsExec,
       setPtr: worldDns.setPtr, addRecord: worldDns.addRecord, removeRecord: worldDns.removeRecord,
+    });
+
+    // A second stack on the same vps (Pulumi.local-second.yaml, owner: false): it adds
+    // shop.example.test and manages only that domain.
+    const SECOND = join(ROOT, "Pulumi.local-second.yaml");
+    const second = (file = SECOND, extra: string[] = []) => deployProcess(file, ["--stack", "local-second", ...extra]);
+    const secondOutputs = () => JSON.parse(readFileSync(outputsFileOf("local-second"), "utf8")) as { smtpPasswords: Record<string, string> };
+    /** A variant of the second stack's config, as stackVariant for the first. */
+    const secondVariant = (name: string, edit: (config: any) => void) => stackVariant(name, edit, SECOND); // eslint-disable-line @typescript-eslint/no-explicit-any -- YAML
+    // The local stack as last deployed (test 8 added bob, whose protected password must stay).
+    const LOCAL_NOW = join(LOCAL, "Pulumi.local-bob.yaml");
+
+    test("14. a second stack adds its domain to the vps: its steps and records only; both domains send and receive", async () => {
+      const before = (await listRecords("example.test")).filter((r) => !r.name.includes("shop.")).length;
+      const report = second();
+      assert.ok(report.ok, report.output);
+      assert.deepEqual(report.remoteCommands.sort(), [
+        "create host-10.78.0.10-claims", "create host-10.78.0.10-domain-shop.example.test", "create host-10.78.0.10-preflight",
+        "create host-10.78.0.10-reach (local)", "create host-10.78.0.10-verify",
+      ]);
+      assert.deepEqual(report.dnsChanges.map((c) => c.split(" ")[0]), Array(4).fill("create"), "MX, SPF, DKIM, DMARC of shop.example.test only");
+      assert.equal((await listRecords("example.test")).filter((r) => !r.name.includes("shop.")).length, before, "the first stack's records untouched");
+      assert.equal(await onVps("cat /etc/chasquid/domains/shop.example.test/.mailstack"), "mailstack/local-second\n");
+      assert.equal(await onVps("cat /etc/chasquid/domains/example.test/.mailstack /etc/mailstack/owner"), "mailstack/local\nmailstack/local\n");
+      const password = secondOutputs().smtpPasswords["sales@shop.example.test"];
+      const info = await submission(587, "sales@shop.example.test", password)
+        .sendMail({ from: "sales@shop.example.test", to: "customer@gmail.test", subject: "e2e second stack", text: "hi\n" });
+      const msg = await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
+      assert.ok(msg.auth.dkim.some((d) => d.result === "pass" && d.domain === "shop.example.test"), JSON.stringify(msg.auth.dkim));
+      assert.equal(msg.auth.spf.result, "pass");
+      assert.equal(msg.auth.dmarc.result, "pass");
+      const inboundInfo = await inbound().sendMail({ from: "friend@world.test", to: "anyone@shop.example.test", subject: "e2e to the second domain", text: "hi\n" });
+      const forwarded = await waitForMessage((m) => m.headers.messageId === inboundInfo.messageId, 60_000);
+      assert.deepEqual(forwarded.envelope.rcptTo, ["me@gmail.test"]);
+      await sendAndReceive(USER, "first-still@gmail.test", "e2e first stack beside the second");
+    });
+
+    test("15. a no-op up of each stack changes nothing and does not restart chasquid", async () => {
+      const pid = (await vpsFingerprint()).chasquidPid;
+      for (const run of [() => deploy(LOCAL_NOW), () => second()]) {
+        const report = run();
+        assert.ok(report.ok, report.output);
+        assert.deepEqual([report.remoteCommands, report.dnsChanges], [[], []], report.stack);
+      }
+      assert.equal((await vpsFingerprint()).chasquidPid, pid);
+    });
+
+    test("16. a domain that another stack manages is refused, naming both stacks, before anything is made", async () => {
+      const records = JSON.stringify(await listRecords("example.test"));
+      const file = secondVariant("second-claims", (c) => {
+        c["mailstack:domains"].push({ name: "example.test", users: ["intruder"], aliases: { "*": "me@gmail.test" } });
+      });
+      const report = second(file);
+      assert.equal(report.ok, false);
+      assert.match(report.error ?? "", /domain example\.test is managed by stack mailstack\/local; stack mailstack\/local-second lists it too\. Remove it from the mailstack:domains of one of the two stacks/);
+      assert.deepEqual(Object.entries(report.changes).filter(([, c]) => !["same", "failed"].includes(c)), [], "nothing was made");
+      assert.equal(JSON.stringify(await listRecords("example.test")), records, "no record published");
+      // Back to its own config: converges with nothing to clean up.
+      const again = second();
+      assert.ok(again.ok, again.output);
+    });
+
+    test("17. destroying the second stack leaves the first sending and receiving; it deploys again", async () => {
+      // As the README says: lift the protection of its keys and passwords, then destroy.
+      const unprotected = secondVariant("second-unprotected", (c) => { c["mailstack:allowKeyReplacement"] = true; });
+      const lift = second(unprotected);
+      assert.ok(lift.ok, lift.output);
+      const pid = (await vpsFingerprint()).chasquidPid;
+      const gone = second(SECOND, ["--destroy"]);
+      assert.ok(gone.ok, gone.output);
+      assert.deepEqual((await listRecords("example.test")).filter((r) => r.name.includes("shop.")), []);
+      assert.equal((await onVps("test -e /etc/chasquid/domains/shop.example.test && echo left || echo gone")).trim(), "gone");
+      assert.equal(await onVps("cat /etc/mailstack/owner"), "mailstack/local\n", "the host stays its owner's");
+      assert.notEqual((await vpsFingerprint()).chasquidPid, pid, "chasquid restarted without the removed domain");
+      await sendAndReceive(USER, "after-second-destroy@gmail.test", "e2e first stack after the second's destroy");
+      const info = await inbound().sendMail({ from: "friend@world.test", to: "i@example.test", subject: "e2e inbound after destroy", text: "hi\n" });
+      assert.deepEqual((await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000)).envelope.rcptTo, ["me@gmail.test"]);
+      const back = second(unprotected);
+      assert.ok(back.ok, back.output);
+      await onVps("test -f /etc/chasquid/domains/shop.example.test/users");
+      // Gone again, so the first stack's destroy below finds the vps as it would alone.
+      assert.ok(second(unprotected, ["--destroy"]).ok);
     });
 
     test("11. destroy removes the records, domain folders and DKIM keys, and keeps the mail queue", async () => {

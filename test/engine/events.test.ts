@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { failureText } from "../../runner/deploy";
 import { EngineEvent, summarizeEvents } from "../../runner/events";
 
 const step = (op: string, type: string, name: string, failed = false): EngineEvent => {
@@ -48,5 +49,14 @@ describe("what a pulumi up did, from its event log", () => {
   test("a no-op run runs nothing", () => {
     const s = summarizeEvents([step("same", "command:remote:Command", "a"), step("same", "cloudflare:index/dnsRecord:DnsRecord", "b")]);
     assert.deepEqual([s.remoteCommands, s.dnsChanges], [[], []]);
+  });
+});
+
+describe("what a failed pulumi up shows", () => {
+  test("every error under Diagnostics, without the outputs and progress that follow", () => {
+    const output = ["Updating (local):", " +  command:remote:Command a creating (0s)", "@ updating....", "Diagnostics:",
+      "  command:remote:Command (a):", "    error: first problem", "    error: second problem", "Outputs:", "  - records: [", "Resources:", "    2 errored"].join("\n");
+    assert.equal(failureText(output), "Diagnostics:\n  command:remote:Command (a):\n    error: first problem\n    error: second problem");
+    assert.equal(failureText("error: unknown flag\n"), "error: unknown flag");
   });
 });

@@ -10,7 +10,7 @@ import { renderChasquidConf } from "../../plans/host/chasquid-conf";
 import { parseBaseReport, parsePreflight } from "../../plans/host/preflight";
 import { readRemoteScript, REMOTE_DIR, stepCommand } from "../../plans/host/step-command";
 import {
-  baseCommand, chasquidCommand, chasquidStdin, domainCommand, domainStdin, HostPlanInput, preflightCommand, tlsCommand,
+  baseCommand, chasquidCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin, HostPlanInput, preflightCommand, tlsCommand,
   tlsStdin, verifyCommand, verifyStdin,
 } from "../../plans/host/steps";
 import { validateStackConfig } from "../../stacks/validate";
@@ -18,7 +18,7 @@ import { ROOT, stackFileConfig, toEngineConfig } from "../support/stack-config";
 
 const config = validateStackConfig(toEngineConfig(stackFileConfig("Pulumi.prod.yaml")));
 const plan: HostPlanInput = {
-  host: config.hosts[0], acme: config.acme, firewall: true,
+  host: config.hosts[0], acme: config.acme, firewall: true, stack: "mailstack/prod",
   domains: [{ name: "user.tax", dkimSelector: "mailstack", aliasesFile: "i: me@gmail.test\n" }],
 };
 const dkimPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
@@ -58,7 +58,7 @@ describe("remote steps", () => {
       assert.match(readFileSync(join(REMOTE_DIR, file), "utf8"), /^#!\/usr\/bin\/env bash\n(#.*\n)*set -euo pipefail\n/, file);
     }
     const commands = [preflightCommand(plan), baseCommand(plan), tlsCommand(plan), chasquidCommand(plan),
-      domainCommand(plan, "user.tax"), verifyCommand(plan)];
+      domainCommand(plan, plan.domains[0]), verifyCommand(plan)];
     for (const c of commands) {
       const syntax = spawnSync("bash", ["-n"], { input: programOf(c), encoding: "utf8" });
       assert.equal(syntax.status, 0, syntax.stderr);
@@ -67,7 +67,7 @@ describe("remote steps", () => {
   });
 
   test("a rendered step runs as written, parameters quoted safely", () => {
-    const text = stepCommand("domain-remove", { MS_DOMAIN: "it's; $(not) `there`" });
+    const text = stepCommand("domain-remove", { MS_DOMAIN: "it's; $(not) `there`", MS_STACK: "p/s" });
     const out = execFileSync("bash", ["-c", text], { encoding: "utf8" });
     assert.equal(out, "mailstack: domain it's; $(not) `there` removed\n");
     assert.throws(() => stepCommand("domain", { domain: "x" }), /MS_NAME/);
@@ -76,7 +76,7 @@ describe("remote steps", () => {
 
   test("a non-root SSH user runs every step through sudo -n", () => {
     const asUser = { ...plan, host: { ...plan.host, sshUser: "debian" } };
-    for (const c of [preflightCommand(asUser), tlsCommand(asUser), domainCommand(asUser, "user.tax")]) assert.match(c, /^sudo -n bash -c /);
+    for (const c of [preflightCommand(asUser), tlsCommand(asUser), domainCommand(asUser, plan.domains[0])]) assert.match(c, /^sudo -n bash -c /);
     assert.match(tlsCommand(plan), /^bash -c /);
   });
 
@@ -90,7 +90,22 @@ describe("remote steps", () => {
     const tls = programOf(tlsCommand(plan));
     assert.match(tls, /^MS_ACME_DIRECTORY='https:\/\/acme-v02\.api\.letsencrypt\.org\/directory'$/m);
     assert.match(tls, /^MS_ACME_EMAIL='i@user\.tax'$/m);
+    assert.match(base, /^MS_STACK='mailstack\/prod'$/m);
     assert.match(programOf(chasquidCommand(plan)), /^MS_DOMAINS='user\.tax'$/m);
+    const domain = programOf(domainCommand(plan, plan.domains[0]));
+    assert.match(domain, /^MS_DOMAIN='user\.tax'$/m);
+    assert.match(domain, /^MS_SELECTOR='mailstack'$/m);
+    assert.match(domain, /^MS_STACK='mailstack\/prod'$/m);
+    assert.match(programOf(domainDeleteCommand(plan, "user.tax")), /^MS_STACK='mailstack\/prod'$/m);
+  });
+
+  test("on a host another stack owns: preflight checks the owner's setup, verify leaves the firewall to the owner", () => {
+    const guest = { ...plan, host: { ...plan.host, owner: false } };
+    assert.match(programOf(preflightCommand(guest)), /^MS_GUEST_OF='mail\.user\.tax'$/m);
+    assert.doesNotMatch(programOf(preflightCommand(plan)), /^MS_GUEST_OF='/m);
+    assert.match(programOf(verifyCommand(guest)), /^MS_FIREWALL='owner'$/m);
+    assert.match(readRemoteScript("preflight"), /deploy that stack first/);
+    assert.match(readRemoteScript("verify"), /if \[ "\$MS_FIREWALL" = yes \]; then/, "only yes checks the firewall");
   });
 
   test("the host reports its OS and SSH key (preflight), the chasquid installed and its DKIM mode (base)", () => {
@@ -102,9 +117,8 @@ describe("remote steps", () => {
       { os: "ubuntu-24.04", chasquid: "1.13-1ubuntu0.3", dkim: "hook" });
     assert.throws(() => parseBaseReport("debian-13", "chasquid=1.15\ndkim=maybe\n"), /no chasquid version/);
     // Both scripts decide from the version installed: 1.14+ signs natively, older ones through the hook.
-    for (const script of ["base", "chasquid"] as const) {
-      assert.match(readRemoteScript(script), /if version_ge "\$version" 1\.14; then\s+dkim(_mode)?=native/);
-    }
+    assert.match(readRemoteScript("base"), /if version_ge "\$version" 1\.14; then\s+dkim=native/);
+    assert.match(readRemoteScript("domain"), /if version_ge "\$version" 1\.14; then\n(?:(?!\nelse)[\s\S])*\n  dkim=native\nelse/);
   });
 
   test("preflight refuses Ubuntu 22.04 with what to do", () => {
@@ -121,17 +135,17 @@ describe("remote steps", () => {
     assert.doesNotMatch(withMonitoring, /_address: "(systemd|:\d+)"/);
   });
 
-  test("the chasquid step's bundle unpacks (with the real read_bundle) to the config and the PKCS#8 DKIM key", () => {
-    const files = unpack(chasquidStdin(plan, { "user.tax": dkimPem }));
-    assert.deepEqual(Object.keys(files).sort(), ["chasquid.conf", "dkim/user.tax/mailstack.pem"]);
-    assert.equal(files["chasquid.conf"], renderChasquidConf({ hostname: "mail.user.tax" }));
-    assert.equal(files["dkim/user.tax/mailstack.pem"], dkimPem);
+  test("the chasquid step's bundle unpacks (with the real read_bundle) to the config; the domain's to its files and PKCS#8 DKIM key", () => {
+    assert.deepEqual(unpack(chasquidStdin(plan)), { "chasquid.conf": renderChasquidConf({ hostname: "mail.user.tax" }) });
+    const files = unpack(domainStdin(plan.domains[0], "users: {}\n", dkimPem));
+    assert.deepEqual(Object.keys(files).sort(), ["aliases", "dkim.pem", "users"]);
+    assert.equal(files["dkim.pem"], dkimPem);
     assert.match(dkimPem, /^-----BEGIN PRIVATE KEY-----/);
-    assert.throws(() => chasquidStdin(plan, {}), /no DKIM private key for user\.tax/);
+    assert.throws(() => domainStdin(plan.domains[0], "users: {}\n", ""), /no DKIM private key for user\.tax/);
   });
 
   test("the domain and tls bundles unpack to exactly their files", () => {
-    assert.deepEqual(unpack(domainStdin(plan.domains[0], "users: {}\n")), { aliases: "i: me@gmail.test\n", users: "users: {}\n" });
+    assert.deepEqual(unpack(domainStdin(plan.domains[0], "users: {}\n", dkimPem)), { aliases: "i: me@gmail.test\n", users: "users: {}\n", "dkim.pem": dkimPem });
     assert.deepEqual(unpack(tlsStdin(plan)), { "deploy-hook": readRemoteScript("certbot-deploy-hook") });
     const withCa = unpack(tlsStdin({ ...plan, acme: { ...plan.acme, caBundle: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n" } }));
     assert.deepEqual(Object.keys(withCa).sort(), ["acme-ca.pem", "deploy-hook"]);
@@ -179,7 +193,7 @@ describe("remote steps", () => {
   test("verify gets the logins on stdin, one per line, and no secret in any command text", () => {
     assert.equal(verifyStdin({ "b@x.test": "pw2", "a@x.test": "pw1" }), "a@x.test pw1\nb@x.test pw2\n");
     const texts = [preflightCommand(plan), baseCommand(plan), tlsCommand(plan), chasquidCommand(plan),
-      domainCommand(plan, "user.tax"), verifyCommand(plan)].join("\n");
+      domainCommand(plan, plan.domains[0]), verifyCommand(plan)].join("\n");
     assert.ok(!texts.includes("BEGIN PRIVATE KEY") && !texts.includes(dkimPem.split("\n")[1]));
     assert.doesNotMatch(texts, /--password=\$|--password=['"]?[A-Za-z0-9]/);
   });

@@ -18,7 +18,7 @@ describe("stack config validation", () => {
     assert.equal(c.hosts.length, 1);
     assert.deepEqual(c.hosts[0], {
       hostname: "mail.user.tax", zone: "user.tax", ipv4: "203.0.113.25", ipv6: "2001:db8:25::25",
-      sshUser: "root", sshPort: 22, sshHostKey: undefined, firewall: true,
+      sshUser: "root", sshPort: 22, sshHostKey: undefined, firewall: true, owner: true,
     });
     assert.equal(c.domains[0].zone, "user.tax");
     assert.equal(c.domains[0].dkimSelector, "mailstack");

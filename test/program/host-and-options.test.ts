@@ -19,13 +19,15 @@ test("a host with chasquid before 1.14 (Ubuntu 24.04's 1.13) reports hook DKIM; 
   assert.deepEqual(await outputValue(runs.hook.stack.hosts["mail.user.tax"].facts), { os: "ubuntu-24.04", chasquid: "1.13-1ubuntu0.3", dkim: "hook" });
   assert.deepEqual(await outputValue(runs.native.stack.hosts["mail.user.tax"].facts), { os: "debian-13", chasquid: "1.15.0-1+b4", dkim: "native" });
   for (const { engine } of Object.values(runs)) {
-    // The bundle names the key by its selector: chasquid.sh writes certs/<d>/dkim_privkey.pem and
-    // domains/<d>/dkim_selector from it in hook mode, domains/<d>/dkim:<selector>.pem natively.
-    assert.match(String(unwrapSecrets(step(engine, "chasquid").inputs.stdin)), /dkim\/user\.tax\/mailstack\.pem/);
+    // The domain step gets the key and its selector: domain.sh writes certs/<d>/dkim_privkey.pem and
+    // domains/<d>/dkim_selector in hook mode, domains/<d>/dkim:<selector>.pem natively.
+    const domain = step(engine, "domain-user.tax");
+    assert.match(String(unwrapSecrets(domain.inputs.stdin)), /^FILE dkim\.pem /m);
+    assert.match(String(domain.inputs.create), /^MS_SELECTOR='mailstack'$/m);
   }
   // The mode is decided on the host at each step from the chasquid installed (an upgrade to 1.14+
-  // switches to native signing at the next chasquid step), so no step text carries it.
-  for (const id of ["base", "chasquid"]) {
+  // switches to native signing at the next domain step), so no step text carries it.
+  for (const id of ["base", "chasquid", "domain-user.tax"]) {
     assert.doesNotMatch(String(step(runs.hook.engine, id).inputs.create), /MS_DKIM_MODE/);
     assert.equal(step(runs.hook.engine, id).inputs.create, step(runs.native.engine, id).inputs.create);
   }

@@ -22,7 +22,7 @@ import type { DmarcConfig, DomainConfig, HostConfig, StackConfig } from "../../s
 const rsaPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "pem", type: "spki" }).toString();
 const dmarc = (over: Partial<DmarcConfig> = {}): DmarcConfig => ({ policy: "quarantine", rua: [], ruf: [], ...over });
 const host = (over: Partial<HostConfig> = {}): HostConfig =>
-  ({ hostname: "mail.user.tax", zone: "user.tax", ipv4: "203.0.113.25", sshUser: "root", sshPort: 22, firewall: true, ...over });
+  ({ hostname: "mail.user.tax", zone: "user.tax", ipv4: "203.0.113.25", sshUser: "root", sshPort: 22, firewall: true, owner: true, ...over });
 const domain = (name: string, over: Partial<DomainConfig> = {}): DomainConfig =>
   ({ name, zone: name, users: ["i"], aliases: {}, spf: { include: [], all: "~all" }, dmarc: dmarc(), dkimSelector: "mailstack", ...over });
 const stack = (hosts: HostConfig[], domains: DomainConfig[], dnsTtl = 300): StackConfig =>
@@ -147,7 +147,7 @@ describe("chasquid files", () => {
 
 describe("host steps", () => {
   const input = (over: Partial<HostPlanInput> = {}): HostPlanInput => ({
-    host: host({ ipv6: "2001:db8::25" }), acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, firewall: true,
+    host: host({ ipv6: "2001:db8::25" }), acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, firewall: true, stack: "p/s",
     domains: [{ name: "user.tax", dkimSelector: "s1", aliasesFile: "i: me@gmail.com\n" }, { name: "shop.example", dkimSelector: "mailstack", aliasesFile: "" }],
     ...over,
   });
@@ -168,7 +168,7 @@ describe("host steps", () => {
     const asUser = input({ host: host({ sshUser: "deploy" }) });
     const steps: [string, (i: HostPlanInput) => string][] = [
       ["preflight", preflightCommand], ["base", baseCommand], ["tls", tlsCommand], ["chasquid", chasquidCommand],
-      ["chasquid-remove", chasquidDeleteCommand], ["domain", (i) => domainCommand(i, "user.tax")], ["domain-remove", (i) => domainDeleteCommand(i, "user.tax")],
+      ["chasquid-remove", chasquidDeleteCommand], ["domain", (i) => domainCommand(i, i.domains[0])], ["domain-remove", (i) => domainDeleteCommand(i, "user.tax")],
       ["verify", verifyCommand],
     ];
     for (const [script, render] of steps) {
@@ -193,18 +193,15 @@ describe("host steps", () => {
     assert.ok(stepCommand("preflight").includes("# mailstack step: preflight\n"));
   });
 
-  test("stdin bundles: tls adds the CA only when set; chasquid needs every domain's key; domain carries users and aliases", () => {
+  test("stdin bundles: tls adds the CA only when set; chasquid carries its config; domain carries users, aliases and its key", () => {
     assert.deepEqual(Object.keys(unbundle(tlsStdin(input()))), ["deploy-hook"]);
     const withCa = unbundle(tlsStdin(input({ acme: { email: "i@user.tax", directory: "https://acme.test/dir", caBundle: "PEM" } })));
     assert.deepEqual(withCa, { "acme-ca.pem": "PEM", "deploy-hook": readRemoteScript("certbot-deploy-hook") });
-    const files = unbundle(chasquidStdin(input({ monitoringPort: 1099 }), { "user.tax": "KEY1", "shop.example": "KEY2" }));
-    assert.deepEqual(files, {
-      "chasquid.conf": renderChasquidConf({ hostname: "mail.user.tax", monitoringPort: 1099 }),
-      "dkim/shop.example/mailstack.pem": "KEY2", "dkim/user.tax/s1.pem": "KEY1",
-    });
-    assert.throws(() => chasquidStdin(input(), { "user.tax": "KEY1" }), /^Error: no DKIM private key for shop\.example$/);
-    assert.throws(() => chasquidStdin(input(), { "user.tax": "KEY1", "shop.example": "" }), /no DKIM private key for shop\.example/);
-    assert.deepEqual(unbundle(domainStdin(input().domains[0]!, "USERS")), { aliases: "i: me@gmail.com\n", users: "USERS" });
+    const files = unbundle(chasquidStdin(input({ monitoringPort: 1099 })));
+    assert.deepEqual(files, { "chasquid.conf": renderChasquidConf({ hostname: "mail.user.tax", monitoringPort: 1099 }) });
+    assert.throws(() => domainStdin(input().domains[1]!, "USERS", ""), /^Error: no DKIM private key for shop\.example$/);
+    assert.deepEqual(unbundle(domainStdin(input().domains[0]!, "USERS", "KEY1")), { aliases: "i: me@gmail.com\n", users: "USERS", "dkim.pem": "KEY1" });
+    assert.equal(param(domainCommand(input(), input().domains[0]!), "MS_SELECTOR"), "'s1'");
     assert.equal(verifyStdin({ "z@user.tax": "p1", "a@user.tax": "p 2" }), "a@user.tax p 2\nz@user.tax p1\n");
     assert.equal(verifyStdin({}), "");
   });

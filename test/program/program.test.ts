@@ -128,7 +128,7 @@ describe("program under the mock engine", () => {
       assert.equal(typeof c.inputs.create, "string", `${c.name}: command text must be plain, never secret`);
       assert.equal(c.inputs.environment, undefined, `${c.name}: no environment (sshd AcceptEnv)`);
       assert.equal(c.inputs.addPreviousOutputInEnv, false);
-      if (/-(chasquid|domain-.*)$/.test(c.name)) {
+      if (/-domain-.*$/.test(c.name)) {
         assert.ok(isSecretWire(c.inputs.stdin), `${c.name}: stdin must be secret`);
         assert.equal(c.inputs.logging, "none", `${c.name}: logging`);
       }

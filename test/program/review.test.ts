@@ -15,14 +15,14 @@ const noApply = async (reg: Omit<Registration, "outputs">) => assert.fail(`previ
 const changes = (regs: Registration[]) => regs.filter((r) => r.custom && r.change !== "same").map((r) => `${r.change} ${r.name}`).sort();
 
 describe("review: what a preview shows", () => {
-  test("the prod stack declares 17 resources in 4 components (7 records, 1 key, 2 random values, 6 host steps, 1 local check)", async () => {
+  test("the prod stack declares 18 resources in 4 components (7 records, 1 key, 2 random values, 7 host steps, 1 local check)", async () => {
     const { engine } = await runProgram(stackFileConfig("Pulumi.prod.yaml"));
     const count = (type: string) => engine.ofType(type).length;
     assert.deepEqual(engine.registrations.filter((r) => !r.custom).map((r) => r.type).sort(),
       ["mailstack:index:DkimKey", "mailstack:index:DnsRecords", "mailstack:index:MailHost", "mailstack:index:MailUsers"]);
-    assert.equal(engine.registrations.filter((r) => r.custom).length, 17);
+    assert.equal(engine.registrations.filter((r) => r.custom).length, 18);
     assert.deepEqual([count(DNS), count(KEY), count(SECRET_TYPES[1]) + count(SECRET_TYPES[2]), count("command:remote:Command"),
-      count("command:local:Command")], [7, 1, 2, 6, 1]);
+      count("command:local:Command")], [7, 1, 2, 7, 1]);
   });
 
   test("adding a domain (prod → two-domains): that domain's resources, three host steps and the reach check, nothing else; every other record stays known", async () => {
@@ -41,6 +41,7 @@ describe("review: what a preview shows", () => {
       "replace host-203.0.113.25-reach",
       "replace host-203.0.113.25-verify",
       "update host-203.0.113.25-chasquid",
+      "update host-203.0.113.25-claims",
     ]);
     // Each record's content depends on its own domain's key only: the new key is unknown until up,
     // and user.tax's DKIM record is known and unchanged.

@@ -64,7 +64,7 @@ describe("hosts", () => {
   test("a host that is not an object, and hosts that are not a list", () => {
     const notObject = problemsOf(seedWith((c) => { c["mailstack:hosts"] = ["mail.user.tax"]; }));
     assert.deepEqual(notObject, [{ key: "mailstack:hosts[0]", message: 'must be an object, got "mail.user.tax"',
-      fix: "each host is { hostname, ipv4, ipv6?, sshUser?, sshPort?, sshHostKey? }" }]);
+      fix: "each host is { hostname, ipv4, ipv6?, sshUser?, sshPort?, sshHostKey?, firewall?, owner? }" }]);
     assert.deepEqual(problemsOf(seedWith((c) => { c["mailstack:hosts"] = [null]; })).map((p) => p.message), ["must be an object, got null"]);
     assert.deepEqual(problemsOf(seedWith((c) => { c["mailstack:hosts"] = [["mail.user.tax"]]; })).map((p) => p.message), ['must be an object, got ["mail.user.tax"]']);
     const notList = problemsOf(seedWith((c) => { c["mailstack:hosts"] = { hostname: "mail.user.tax", ipv4: "203.0.113.25" }; }));
@@ -108,7 +108,7 @@ describe("hosts", () => {
     }));
     assert.deepEqual(c.hosts[0], {
       hostname: "mail.user.tax", zone: "user.tax", ipv4: "203.0.113.25", ipv6: "2001:db8:25::25",
-      sshUser: "deploy_1", sshPort: 2222, sshHostKey: ED25519, firewall: false,
+      sshUser: "deploy_1", sshPort: 2222, sshHostKey: ED25519, firewall: false, owner: true,
     });
     assert.equal(valid(seedWith((c) => { c["mailstack:hosts"][0].firewall = true; })).hosts[0].firewall, true);
     assert.equal(valid(seedWith((c) => { c["mailstack:hosts"][0].sshPort = 65535; })).hosts[0].sshPort, 65535);

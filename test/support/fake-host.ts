@@ -9,9 +9,12 @@ export function fakeHostApplier(dkim: DkimMode = "native"): Applier {
   return async (reg) => {
     if (reg.type !== "command:remote:Command") return {};
     const step = /# mailstack step: ([a-z-]+)/.exec(String(reg.inputs.create))?.[1];
+    const chasquid = dkim === "native" ? "chasquid=1.15.0-1+b4\ndkim=native" : "chasquid=1.13-1ubuntu0.3\ndkim=hook";
+    // On a host another stack owns, preflight also reports the chasquid that owner installed.
+    const guest = /^MS_GUEST_OF='/m.test(String(reg.inputs.create));
     const answers: Record<string, string> = {
-      preflight: `os=${dkim === "native" ? "debian-13" : "ubuntu-24.04"}\nhostkey=${FAKE_HOST_KEY}`,
-      base: dkim === "native" ? "chasquid=1.15.0-1+b4\ndkim=native" : "chasquid=1.13-1ubuntu0.3\ndkim=hook",
+      preflight: `${guest ? `owner=mailstack/owner\n${chasquid}\n` : ""}os=${dkim === "native" ? "debian-13" : "ubuntu-24.04"}\nhostkey=${FAKE_HOST_KEY}`,
+      base: chasquid,
       verify: "verified",
     };
     const stdout = answers[step ?? ""] ?? "";

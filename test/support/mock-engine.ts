@@ -49,6 +49,8 @@ export interface Registration {
   provider: string;
   /** URN of the parent ("" for the stack itself). */
   parent: string;
+  /** URNs of the resources it waits for (`dependsOn`, and the resources behind its input outputs). */
+  dependencies: string[];
 }
 
 export interface StateEntry {
@@ -91,7 +93,7 @@ export class MockEngine {
   readonly state: EngineState;
   private readonly urns: string[] = [];
   /** Options of each registration, read off the request before the mock hands newResource its subset. */
-  private readonly requestOptions = new Map<string, { protect: boolean; provider: string; parent: string }>();
+  private readonly requestOptions = new Map<string, { protect: boolean; provider: string; parent: string; dependencies: string[] }>();
 
   constructor(private readonly options: MockEngineOptions) {
     this.state = options.state ?? {};
@@ -106,7 +108,7 @@ export class MockEngine {
       call: (args) => this.call(args),
     }, project, stack, preview);
     // Record every URN the mock monitor computes: its resource map silently overwrites duplicates.
-    type Request = { getType(): string; getName(): string; getProtect(): boolean; getProvider(): string; getParent(): string };
+    type Request = { getType(): string; getName(): string; getProtect(): boolean; getProvider(): string; getParent(): string; getDependenciesList(): string[] };
     const monitor = pulumi.runtime.getMonitor() as unknown as {
       newUrn(parent: string, type: string, name: string): string;
       registerResource(req: Request, callback: unknown): Promise<void>;
@@ -119,7 +121,9 @@ export class MockEngine {
     };
     const registerResource = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
-      this.requestOptions.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect(), provider: req.getProvider(), parent: req.getParent() });
+      this.requestOptions.set(`${req.getType()}::${req.getName()}`, {
+        protect: req.getProtect(), provider: req.getProvider(), parent: req.getParent(), dependencies: req.getDependenciesList(),
+      });
       return registerResource(req, callback);
     };
   }
@@ -160,7 +164,7 @@ export class MockEngine {
   private async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
     const inputs = args.inputs as Record<string, unknown>;
     const key = `${args.type}::${args.name}`;
-    const options = this.requestOptions.get(key) ?? { protect: false, provider: "", parent: "" };
+    const options = this.requestOptions.get(key) ?? { protect: false, provider: "", parent: "", dependencies: [] };
     if (!args.custom) {
       this.registrations.push({ type: args.type, name: args.name, custom: false, inputs, outputs: {}, change: "same", ...options });
       return { id: undefined, state: {} };
