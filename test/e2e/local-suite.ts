@@ -17,6 +17,7 @@ import { sshExec as sshTo } from "../../world/ssh";
 import { readWorld, vpsExec, vpsTarget } from "../../world/state";
 import { VPS_ROOT } from "../../world/vps";
 import { outputsFileOf, stackResources } from "../../runner/deploy";
+import { withAddedDomain } from "../../runner/capture-preview";
 import { deployProcess } from "../../runner/processes";
 import { doctorWorldTests } from "./doctor-world";
 import { rootGate } from "../support/environment";
@@ -204,6 +205,30 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.deepEqual(stateDigests(), stateBefore, "resource inputs or outputs changed");
       assert.deepEqual(await vpsFingerprint(), before);
       await sendAndReceive(USER, "again@gmail.test", "e2e after no-op");
+    });
+
+    test("7d. the real preview of adding a domain: that domain's resources and the host steps that must change, nothing else", async () => {
+      const report = deploy(withAddedDomain(), ["--preview"]);
+      assert.ok(report.ok, report.output);
+      const changed = Object.entries(report.changes).filter(([, c]) => c !== "same").map(([name, c]) => `${c} ${name}`).sort();
+      assert.deepEqual(changed, [
+        "create dkim-shop.example.test-key",
+        "create dns-mx-shop.example.test-mail.example.test",
+        "create dns-txt-_dmarc.shop.example.test",
+        "create dns-txt-mailstack._domainkey.shop.example.test",
+        "create dns-txt-shop.example.test",
+        "create host-10.78.0.10-domain-shop.example.test",
+        "create users-shop.example.test-sales-password",
+        "create users-shop.example.test-sales-salt",
+        "replace host-10.78.0.10-reach",
+        "replace host-10.78.0.10-verify",
+        "update host-10.78.0.10-chasquid",
+        "update host-10.78.0.10-claims",
+      ]);
+      // Only the new domain's DKIM record waits for its key; every other record is known.
+      assert.equal((report.output.match(/content: \[unknown\]/g) ?? []).length, 1);
+      assert.match(await onVps("ls /etc/chasquid/domains"), /^example\.test$/m);
+      assert.doesNotMatch(await onVps("ls /etc/chasquid/domains"), /shop/, "a preview changes nothing");
     });
 
     test("7b. every step script run again by hand changes nothing (idempotent)", async () => {
