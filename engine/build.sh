@@ -5,7 +5,7 @@
 # <key>/plugins (registered with `pulumi plugin install`: one on PATH would win over the registered
 # version), where <key> hashes engine/'s Go files, so a change rebuilds and an unchanged tree is
 # reused (cached outside the repository). Prints the bin folder.
-# Cold: about 50 min on 2 cores; warm: nothing to do. `--check` only prints the bin folder of a
+# Cold: about an hour on 2 cores; cached: nothing to do. `--check` only prints the bin folder of a
 # finished build (exit 3 when there is none).
 set -euo pipefail
 shopt -s inherit_errexit

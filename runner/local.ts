@@ -46,7 +46,7 @@ async function main(args: string[]): Promise<void> {
   const os = args.includes("--os") ? ["--os", args[args.indexOf("--os") + 1]] : [];
   if (!worldIsUp()) step("bringing the local world up", "world/cli.ts", ["up", ...os]);
   else console.log("== the local world is up");
-  // The real engine, built once from Go modules into its cache (about 50 min the first time).
+  // The real engine, built once from Go modules into its cache (about an hour the first time).
   console.log("\n== the Pulumi engine (engine/build.sh)");
   const built = spawnSync("bash", [join(ROOT, "engine", "build.sh")], { stdio: ["ignore", "ignore", "inherit"] });
   if (built.status !== 0) throw new Error(`building the engine failed (exit ${built.status}): see above`);

@@ -37,7 +37,7 @@ export function requireRoot(t: TestContext, what: string): boolean {
 /** The built engine (engine/build.sh), else skip loudly outside CI; throws in CI, where .ci/run builds it. */
 export function engineGate(): string | false {
   if (builtEngineBin()) return false;
-  const why = "the Pulumi engine is not built (bash engine/build.sh: about 50 min the first time)";
+  const why = "the Pulumi engine is not built (bash engine/build.sh: about an hour the first time)";
   if (IN_CI) throw new Error(`${why}, and CI=true: refusing to skip`);
   const bar = "=".repeat(78);
   console.error(`\n${bar}\nSKIPPED: ${why}.\n${bar}\n`);
