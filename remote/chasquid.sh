@@ -45,17 +45,7 @@ fi
 systemctl is-active --quiet chasquid || restart+=("not running")
 systemctl is-enabled --quiet chasquid 2>/dev/null || systemctl enable --quiet chasquid "${CHASQUID_SOCKETS[@]}"
 if [ ${#restart[@]} -gt 0 ]; then
-  log "restarting chasquid: ${restart[*]}"
-  restart_chasquid
-  for _ in $(seq 1 50); do
-    systemctl is-active --quiet chasquid && break
-    sleep 0.2
-  done
-  if ! systemctl is-active --quiet chasquid; then
-    journalctl -u chasquid -n 30 --no-pager >&2 || true
-    die "chasquid did not start (log above)"
-  fi
-  echo "restarted=yes"
+  restart_chasquid_for "${restart[@]}"
 else
   echo "restarted=no"
 fi

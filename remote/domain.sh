@@ -63,17 +63,7 @@ fi
 
 # A chasquid that is not running yet is started by the owner's chasquid step, with every domain.
 if [ ${#restart[@]} -gt 0 ] && systemctl is-active --quiet chasquid; then
-  log "restarting chasquid: ${restart[*]}"
-  restart_chasquid
-  for _ in $(seq 1 50); do
-    systemctl is-active --quiet chasquid && break
-    sleep 0.2
-  done
-  if ! systemctl is-active --quiet chasquid; then
-    journalctl -u chasquid -n 30 --no-pager >&2 || true
-    die "chasquid did not start (log above)"
-  fi
-  echo "restarted=yes"
+  restart_chasquid_for "${restart[@]}"
 else
   # Users and aliases: asked for at once where chasquid supports it (1.12+); older ones re-read within 30 s.
   if version_ge "$version" 1.12 && systemctl is-active --quiet chasquid; then reload_chasquid; fi

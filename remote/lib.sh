@@ -63,6 +63,22 @@ restart_chasquid() {
   systemctl restart chasquid.service
 }
 
+# restart_chasquid_for REASON...: restarts chasquid, waits until it runs, and stops the step with
+# chasquid's last log lines when it does not come up. Prints restarted=yes.
+restart_chasquid_for() {
+  log "restarting chasquid: $*"
+  restart_chasquid
+  for _ in $(seq 1 50); do
+    systemctl is-active --quiet chasquid && break
+    sleep 0.2
+  done
+  if ! systemctl is-active --quiet chasquid; then
+    journalctl -u chasquid -n 30 --no-pager >&2 || true
+    die "chasquid did not start (log above)"
+  fi
+  echo "restarted=yes"
+}
+
 # Ask a running chasquid to re-read users and aliases (1.12+). Only the main process: a unit-wide
 # signal would also hit running hooks and deliveries.
 reload_chasquid() {
