@@ -19,6 +19,14 @@ export interface DnsRecordsArgs {
   publishAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
+/** What a person reads when a zone cannot be looked up: the provider's words, the key and the fix. */
+export function zoneLookupError(zone: string, cause: unknown): Error {
+  const said = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`Cloudflare zone ${zone} could not be read with cloudflare:apiToken: ${said}\n` +
+    `  fix: give the token Zone:Read and DNS:Edit on ${zone} and set it (pulumi config set --secret cloudflare:apiToken < token-file), ` +
+    `or add the zone to the Cloudflare account the token belongs to`);
+}
+
 /**
  * Publishes `planDnsRecords` in Cloudflare, one `DnsRecord` per planned record. The zone ids are
  * looked up by zone name. The Cloudflare provider comes from the resource options, as for any
@@ -57,7 +65,10 @@ export class DnsRecords extends pulumi.ComponentResource {
 
     const zoneIds = new Map<string, pulumi.Output<string>>();
     for (const zone of [...new Set(shape.map((r) => r.zone))].sort()) {
-      zoneIds.set(zone, cloudflare.getZoneOutput({ filter: { name: zone } }, { parent: this }).id);
+      // A refused token or a zone outside the token's reach fails here, first, naming the key to fix.
+      const lookup = cloudflare.getZone({ filter: { name: zone } }, { parent: this })
+        .then((z) => z.id, (e: unknown) => { throw zoneLookupError(zone, e); });
+      zoneIds.set(zone, pulumi.output(lookup));
     }
     for (const planned of shape) {
       new cloudflare.DnsRecord(`${name}-${planned.key}`, {

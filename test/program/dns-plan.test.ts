@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { describe, test } from "node:test";
+import { zoneLookupError } from "../../components/dns-records";
 import { planDnsRecords } from "../../plans/dns";
 import { dkimValue } from "../../plans/mail-records";
 import { txtContent, txtStrings } from "../../plans/txt";
@@ -74,4 +75,10 @@ describe("DNS plan", () => {
   test("a missing DKIM value is a programming error, not a silent omission", () => {
     assert.throws(() => planDnsRecords(seedConfig, {}), /no DKIM record value for user.tax/);
   });
+});
+
+test("a zone the token cannot read stops the deploy naming cloudflare:apiToken, the zone and the fix", () => {
+  const e = zoneLookupError("example.test", new Error("GET zones?name=example.test: 403 Forbidden: Authentication error (10000)"));
+  assert.match(e.message, /^Cloudflare zone example\.test could not be read with cloudflare:apiToken: GET zones\?name=example\.test: 403 Forbidden: Authentication error \(10000\)\n/);
+  assert.match(e.message, /fix: give the token Zone:Read and DNS:Edit on example\.test and set it \(pulumi config set --secret cloudflare:apiToken < token-file\)/);
 });
