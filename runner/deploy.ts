@@ -31,11 +31,9 @@ export interface DeployReport {
   error?: string;
   durationMs: number;
   stack: string;
-  /** What the engine did per resource name: create, update, replace, same, delete. */
+  /** What the engine did (or, for a preview, plans) per resource: see `EventSummary` in events.ts. */
   changes: Record<string, string>;
-  /** Commands the command provider ran (create, update and delete), as `<op> <name>`. */
   remoteCommands: string[];
-  /** Cloudflare records created, changed or removed, as `<op> <name>`. */
   dnsChanges: string[];
   /** What the CLI printed (for a preview: the preview a reviewer reads). */
   output: string;
@@ -65,7 +63,7 @@ function pulumi(bin: string, args: string[], stdin?: string): { status: number; 
 
 function must(bin: string, args: string[], stdin?: string): string {
   const r = pulumi(bin, args, stdin);
-  if (r.status !== 0) throw new Error(`pulumi ${args.filter((a) => !a.startsWith("--non")).join(" ")} failed:\n${r.output}`);
+  if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.output}`);
   return r.output;
 }
 
