@@ -51,8 +51,8 @@ export function engineEnv(bin: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     // Unlocks --event-log (the engine's events as JSON lines), as Pulumi's Automation API does.
     PULUMI_DEBUG_COMMANDS: "true",
-    PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE
-      ? process.env.PULUMI_CONFIG_PASSPHRASE_FILE : passphraseFile(),
+    // The caller's passphrase wins; else this checkout's own, in a 0600 file.
+    ...(process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE ? {} : { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile() }),
     ...extra,
   };
 }

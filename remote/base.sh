@@ -9,6 +9,8 @@ changed=()
 
 # One stack owns the host (this step, the certificate, chasquid's config, the firewall, the host's
 # records); other stacks only add their domains (mailstack:hosts[].owner: false).
+# The claims step refused a conflict before anything was made; this check at the write covers two
+# stacks deploying at the same moment.
 mkdir -p /etc/mailstack
 owner=$(cat /etc/mailstack/owner 2>/dev/null || true)
 if [ -n "$owner" ] && [ "$owner" != "$MS_STACK" ]; then

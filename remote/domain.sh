@@ -18,6 +18,7 @@ if [ ! -d "$dir" ]; then
 elif [ ! -f "$dir/.mailstack" ]; then
   log "domain $MS_DOMAIN: $dir existed before mailstack; its users and aliases are now managed, the folder is kept on destroy"
 else
+  # As in base.sh: claims checked first; this covers two stacks deploying at the same moment.
   owner=$(cat "$dir/.mailstack")
   if [ -n "$owner" ] && [ "$owner" != "$MS_STACK" ]; then
     die "domain $MS_DOMAIN is managed by stack $owner; stack $MS_STACK lists it too. Remove it from the mailstack:domains of one of the two stacks"

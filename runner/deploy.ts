@@ -9,6 +9,7 @@ import { LOCAL_PROJECT, prepareProject, PULUMI_DIR, readyEngine, ROOT, runPulumi
 import { readWorld } from "../world/state";
 import { localStackConfig, SECRET_CONFIG_KEYS } from "./local-stack";
 import { EngineEvent, summarizeEvents } from "./events";
+import { SECRET_SIG } from "../engine/secret-wire";
 
 export { ROOT };
 export const LOCAL = join(ROOT, ".local");
@@ -121,7 +122,7 @@ export function plainExport(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plainExport);
   if (typeof v !== "object" || v === null) return v;
   const o = v as Record<string, unknown>;
-  if (o["4dabf18193072939515e22adb298388d"] !== undefined && typeof o.plaintext === "string") return plainExport(JSON.parse(o.plaintext));
+  if (o[SECRET_SIG] !== undefined && typeof o.plaintext === "string") return plainExport(JSON.parse(o.plaintext));
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plainExport(x)]));
 }
 

@@ -2,6 +2,8 @@
 // and the outputs it stores. Kept apart from main.ts (which serves them over gRPC) so they are
 // tested without an engine.
 
+import { unwrapSecrets } from "../secret-wire";
+
 export class CommandFailed extends Error {}
 
 /** `urn:pulumi:<stack>::<project>::<parent types $>…$<type>::<name>` → `<type>`. */
@@ -11,31 +13,15 @@ export function resourceTypeOf(urn: string): string {
 
 type Props = Record<string, unknown>;
 
-/** The SDK's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-
-function isSecret(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Props)[SECRET_SIG] === SECRET_VALUE;
-}
-
-/** A value with every secret marker removed (what a command actually receives). */
-export function plainValue(v: unknown): unknown {
-  if (isSecret(v)) return plainValue(v.value);
-  if (Array.isArray(v)) return v.map(plainValue);
-  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
-  return v;
-}
-
 export function plainInputs(props: Props): Props {
-  return plainValue(props) as Props;
+  return unwrapSecrets(props) as Props;
 }
 
 /** Properties the provider computes; never compared as inputs. */
 const OUTPUT_ONLY = new Set(["stdout", "stderr"]);
 
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(plainValue(a))) === JSON.stringify(canonical(plainValue(b)));
+  return JSON.stringify(canonical(unwrapSecrets(a))) === JSON.stringify(canonical(unwrapSecrets(b)));
 }
 
 function canonical(v: unknown): unknown {

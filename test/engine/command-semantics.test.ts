@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { commandDiff, plainInputs, resourceTypeOf, withOutputs } from "../../engine/command-provider/semantics";
+import { secretWire } from "../../engine/secret-wire";
 
-const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+const secret = secretWire;
 
 describe("command provider: what a change does", () => {
   test("the resource type comes from the URN, under any parent", () => {

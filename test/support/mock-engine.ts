@@ -6,23 +6,8 @@ import { createHash, generateKeyPairSync, KeyObject, randomBytes, randomInt } fr
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 
-/** The SDK's wire marker for a secret value (`{ [SECRET_SIG]: SECRET_VALUE, value }`). */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-
-export const secretWire = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE, value });
-export const isSecretWire = (v: unknown): v is { value: unknown } =>
-  typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
-
-/** Removes secret markers, recursively: the plain values a provider would see. */
-export function unwrapSecrets(v: unknown): unknown {
-  if (isSecretWire(v)) return unwrapSecrets(v.value);
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
-}
+export { isSecretWire, secretWire, unwrapSecrets } from "../../engine/secret-wire";
+import { secretWire } from "../../engine/secret-wire";
 
 /**
  * The value of an Output; rejects when the Output failed. In preview an unknown value comes back as

@@ -24,7 +24,8 @@ export function toEngineConfig(config: ConfigObject): Record<string, string> {
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-export const SECRET_KEYS = ["mailstack:sshPrivateKey", "cloudflare:apiToken"];
+/** The keys a stack holds as secrets (the local stacks set them the same way). */
+export { SECRET_CONFIG_KEYS as SECRET_KEYS } from "../../runner/local-stack";
 
 export const clone = <T>(v: T): T => structuredClone(v);
 
