@@ -2,8 +2,8 @@
 import { mailstack } from "./program";
 import { loadStackConfig } from "./stacks/load";
 
-const { config, sshPrivateKey } = loadStackConfig();
-const stack = mailstack(config, { sshPrivateKey });
+const { config, sshPrivateKey, contaboSecrets } = loadStackConfig();
+const stack = mailstack(config, { sshPrivateKey, contaboSecrets });
 
 /** Every DNS record published in Cloudflare, as planned. */
 export const records = stack.records;
@@ -13,7 +13,7 @@ export const smtp = stack.smtp;
 export const smtpPasswords = stack.smtpPasswords;
 /** DKIM selector and record name per domain. */
 export const dkim = Object.fromEntries(Object.entries(stack.dkim).map(([d, k]) => [d, { selector: k.selector, recordName: k.recordName }]));
-/** Per host: OS and chasquid found, the SSH host key pinned, and the verification report of the last converge. */
+/** Per host: OS and chasquid found, the SSH host key pinned, its PTR, and the verification report of the last converge. */
 export const hosts = Object.fromEntries(Object.entries(stack.hosts).map(([name, h]) =>
-  [name, { facts: h.facts, hostKey: h.hostKey, verification: h.verification }]));
+  [name, { facts: h.facts, hostKey: h.hostKey, reverseDns: h.reverseDns, verification: h.verification }]));
 export const warnings = stack.warnings;

@@ -34,6 +34,8 @@ export interface MailstackStack {
 export interface MailstackSecrets {
   /** SSH key for every host (secret). */
   sshPrivateKey: pulumi.Input<string>;
+  /** Contabo's client secret and API password, with `config.contabo` (secret). */
+  contaboSecrets?: pulumi.Input<{ clientSecret: string; apiPassword: string }>;
 }
 
 export function mailstack(config: StackConfig, secrets: MailstackSecrets): MailstackStack {
@@ -76,6 +78,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       sshPrivateKey: secrets.sshPrivateKey,
       acme: config.acme,
       monitoringPort: config.monitoringPort,
+      reverseDns: { check: config.reverseDns, contabo: config.contabo, contaboSecrets: secrets.contaboSecrets },
       logins: smtpPasswords,
       dnsReady,
       domains: config.domains.map((d) => ({

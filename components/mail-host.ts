@@ -3,16 +3,27 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
   baseCommand, chasquidCommand, claimsCommand, chasquidDeleteCommand, chasquidStdin, domainCommand, domainDeleteCommand, domainStdin,
-  HostDomain, HostPlanInput, preflightCommand, reachCommand, tlsCommand, tlsStdin, verifyCommand, verifyStdin,
+  HostDomain, HostPlanInput, preflightCommand, ptrCheckCommand, ptrContaboCommand, ptrContaboStdin, reachCommand, tlsCommand, tlsStdin,
+  verifyCommand, verifyStdin,
 } from "../plans/host/steps";
 import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
-import type { AcmeConfig, HostConfig } from "../stacks/schema";
+import type { AcmeConfig, ContaboConfig, HostConfig, ReverseDnsConfig } from "../stacks/schema";
 
 export interface MailHostDomain extends HostDomain {
   /** PKCS#8 PEM of the domain's DKIM key (`DkimKey.privateKeyPem`). Secret. */
   dkimPrivateKeyPem: pulumi.Input<string>;
   /** chasquid `users` file content (`MailUsers.usersFile`). Secret. */
   usersFile: pulumi.Input<string>;
+}
+
+/** How the host's PTR gets to be its host name (owner only): set through Contabo's API, or checked. */
+export interface MailHostReverseDns {
+  /** What a wrong PTR does when nothing sets it (`stop` or `warn`), and the resolver asked. */
+  check: ReverseDnsConfig;
+  /** Contabo's API: when set, the PTR is set, not checked. */
+  contabo?: ContaboConfig;
+  /** Contabo's client secret and API password (secret). Required with `contabo`. */
+  contaboSecrets?: pulumi.Input<{ clientSecret: string; apiPassword: string }>;
 }
 
 export interface MailHostArgs {
@@ -31,6 +42,8 @@ export interface MailHostArgs {
   logins: pulumi.Input<Record<string, string>>;
   /** chasquid monitoring port on 127.0.0.1. @default off */
   monitoringPort?: number;
+  /** The PTR of the host's addresses, before its certificate. @default checked with this machine's resolver, `stop` on a mismatch */
+  reverseDns?: MailHostReverseDns;
   /**
    * Resources that must exist before the certificate is requested and the verification runs: the
    * DNS records (HTTP-01 needs the A/AAAA record; DKIM is checked against DNS). An output, because
@@ -52,6 +65,8 @@ export class MailHost extends pulumi.ComponentResource {
   readonly hostKey: pulumi.Output<string>;
   /** The verification report (one `ok`/`FAIL` line per check). */
   readonly verification: pulumi.Output<string>;
+  /** What the PTR step found or set, one line per address (empty on a host another stack owns). */
+  readonly reverseDns: pulumi.Output<string>;
   /** The check that nothing this stack manages on the host belongs to another stack: records wait for it. */
   readonly claims: command.remote.Command;
 
@@ -98,7 +113,9 @@ export class MailHost extends pulumi.ComponentResource {
     const dnsReady = pulumi.output(args.dnsReady ?? []);
     // The host's owner sets it up; a stack that only adds domains starts from what the owner made.
     const base = host.owner ? step("base", { create: baseCommand(plan) }, [this.claims]) : undefined;
-    const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, dnsReady.apply((dns) => [base, ...dns])) : undefined;
+    // Run where `pulumi up` runs, before the certificate: the PTR set through the provider's API, or checked.
+    const ptr = host.owner ? this.reverseDnsStep(name, host, args.reverseDns ?? { check: { check: "stop" } }) : undefined;
+    const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, dnsReady.apply((dns) => [base, ptr!, ...dns])) : undefined;
 
     // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
     const domainSteps = args.domains.map((d) => {
@@ -132,8 +149,20 @@ export class MailHost extends pulumi.ComponentResource {
       logging: "stdout",
     }, { parent: this, dependsOn: [verify] });
 
+    this.reverseDns = ptr?.stdout ?? pulumi.output("");
     this.facts = pulumi.all([seen.os, (base ?? preflight).stdout]).apply(([os, report]) => parseBaseReport(os, report));
     this.verification = verify.stdout;
-    this.registerOutputs({ facts: this.facts, hostKey: this.hostKey, verification: this.verification });
+    this.registerOutputs({ facts: this.facts, hostKey: this.hostKey, verification: this.verification, reverseDns: this.reverseDns });
+  }
+
+  private reverseDnsStep(name: string, host: HostConfig, reverseDns: MailHostReverseDns): command.local.Command {
+    const opts = { parent: this, dependsOn: [this.claims] };
+    if (!reverseDns.contabo) return new command.local.Command(`${name}-ptr`, { create: ptrCheckCommand(host, reverseDns.check), logging: "stdout" }, opts);
+    if (!reverseDns.contaboSecrets) throw new Error(`${name}: reverseDns.contabo needs contaboSecrets`);
+    return new command.local.Command(`${name}-ptr`, {
+      create: ptrContaboCommand(host, reverseDns.contabo),
+      stdin: pulumi.secret(pulumi.output(reverseDns.contaboSecrets).apply(ptrContaboStdin)),
+      logging: "stdout",
+    }, opts);
   }
 }

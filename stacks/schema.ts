@@ -73,6 +73,29 @@ export interface AcmeConfig {
   caBundle?: string;
 }
 
+/**
+ * Contabo's API, for the PTR of each host (Contabo's panel is the only other way). The client secret
+ * and API password are secrets read by stacks/load.ts: they never enter this typed config.
+ */
+export interface ContaboConfig {
+  /** "ClientId" of https://my.contabo.com/api/details, e.g. `INT-12345678`. */
+  clientId: string;
+  /** "API User": the e-mail address of the Contabo account. */
+  apiUser: string;
+  /** OAuth2 token endpoint (password grant). @default CONTABO_AUTH_URL */
+  authUrl: string;
+  /** API base URL. @default CONTABO_API_URL */
+  apiUrl: string;
+}
+
+/** What happens, without `contabo`, when a host's PTR is not its host name. */
+export interface ReverseDnsConfig {
+  /** `stop`: fail before the certificate step, with the fix; `warn`: say so and go on. @default "stop" */
+  check: "stop" | "warn";
+  /** The resolver the check asks (an IP address). @default this machine's own resolver */
+  resolver?: string;
+}
+
 export interface StackConfig {
   hosts: HostConfig[];
   domains: DomainConfig[];
@@ -86,8 +109,13 @@ export interface StackConfig {
    * replace or delete them. @default false
    */
   allowKeyReplacement: boolean;
+  /** Set each owned host's PTR through Contabo's API. @default none: the PTR is checked instead */
+  contabo?: ContaboConfig;
+  reverseDns: ReverseDnsConfig;
 }
 
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 export const DEFAULT_DKIM_SELECTOR = "mailstack";
 export const DEFAULT_DNS_TTL = 3600;
+export const CONTABO_AUTH_URL = "https://auth.contabo.com/auth/realms/contabo/protocol/openid-connect/token";
+export const CONTABO_API_URL = "https://api.contabo.com";

@@ -6,14 +6,16 @@ import {
   isSshPublicKeyLine,
 } from "./checks";
 import {
-  AcmeConfig, DEFAULT_DKIM_SELECTOR, DEFAULT_DNS_TTL, DmarcConfig, DomainConfig, HostConfig,
-  LETSENCRYPT_PRODUCTION, SpfConfig, StackConfig,
+  AcmeConfig, CONTABO_API_URL, CONTABO_AUTH_URL, ContaboConfig, DEFAULT_DKIM_SELECTOR, DEFAULT_DNS_TTL, DmarcConfig, DomainConfig,
+  HostConfig, LETSENCRYPT_PRODUCTION, ReverseDnsConfig, SpfConfig, StackConfig,
 } from "./schema";
 
 export const NAMESPACE = "mailstack";
 
 /** Every key of the `mailstack:` namespace, documented in Pulumi.yaml and the README. */
-export const KNOWN_KEYS = ["hosts", "domains", "acme", "sshPrivateKey", "dnsTtl", "monitoringPort", "allowKeyReplacement"] as const;
+export const KNOWN_KEYS = [
+  "hosts", "domains", "acme", "sshPrivateKey", "dnsTtl", "monitoringPort", "allowKeyReplacement", "contabo", "reverseDns",
+] as const;
 const REQUIRED_KEYS = ["hosts", "domains", "acme", "sshPrivateKey"] as const;
 
 export interface Problem {
@@ -141,6 +143,8 @@ const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSe
 const SPF_KEYS = ["include", "all"];
 const DMARC_KEYS = ["policy", "fo", "rua", "ruf", "adkim", "aspf"];
 const ACME_KEYS = ["email", "directory", "caBundle"];
+const CONTABO_KEYS = ["clientId", "clientSecret", "apiUser", "apiPassword", "authUrl", "apiUrl"];
+const REVERSE_DNS_KEYS = ["check", "resolver"];
 
 const setPath = (path: string, example: string) => `pulumi config set --path '${NAMESPACE}:${path}' ${example}`;
 
@@ -270,8 +274,54 @@ function readAcme(r: Reader, value: Json | undefined): AcmeConfig | undefined {
 }
 
 /**
+ * An https URL, or http to a loopback or private address: the credentials it carries would cross
+ * the internet in clear text otherwise (the local world's APIs are plain http on a private network).
+ */
+function isApiUrl(s: string): boolean {
+  const m = /^(https?):\/\/([^\s/:]+)(:[0-9]+)?(\/\S*)?$/.exec(s);
+  if (!m) return false;
+  return m[1] === "https" || /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)/.test(m[2]) || m[2] === "localhost";
+}
+
+function readContabo(r: Reader, value: Json | undefined, secretKeys: string[]): ContaboConfig | undefined {
+  const key = `${NAMESPACE}:contabo`;
+  // {} is Pulumi.yaml's default: not set.
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) return undefined;
+  const o = r.object(key, value, CONTABO_KEYS, "contabo is { clientId, clientSecret, apiUser, apiPassword } from https://my.contabo.com/api/details");
+  if (!o) return undefined;
+  const clientId = r.string(`${key}.clientId`, o.clientId ?? "", (s) => /^\S+$/.test(s), "a client id",
+    `copy "ClientId" from https://my.contabo.com/api/details: ${setPath("contabo.clientId", "INT-12345678")}`);
+  const apiUser = r.string(`${key}.apiUser`, o.apiUser ?? "", isEmail, "an e-mail address",
+    `copy "API User" (your account's e-mail) from https://my.contabo.com/api/details: ${setPath("contabo.apiUser", "you@example.com")}`);
+  for (const [field, label] of [["clientSecret", "Client Secret"], ["apiPassword", "API Password"]] as const) {
+    const fix = `pulumi config set --secret --path '${key}.${field}'   (paste the ${label} at the prompt)`;
+    if (o[field] === undefined) r.add(`${key}.${field}`, "is missing", fix);
+    else if (typeof o[field] !== "string" || o[field] === "") r.add(`${key}.${field}`, `must be text (the ${label})`, fix);
+    // The engine marks a key secret when any part of it is; a plain-text password has no such mark.
+    else if (!secretKeys.includes(key)) r.add(`${key}.${field}`, "is stored in plain text in the stack file", `remove it there, then: ${fix}`);
+  }
+  const url = (field: "authUrl" | "apiUrl", fallback: string) => r.string(`${key}.${field}`, o[field] ?? fallback, isApiUrl,
+    "an https URL", `remove the key to use ${fallback}`);
+  const authUrl = url("authUrl", CONTABO_AUTH_URL);
+  const apiUrl = url("apiUrl", CONTABO_API_URL);
+  if (clientId === undefined || apiUser === undefined || authUrl === undefined || apiUrl === undefined) return undefined;
+  return { clientId, apiUser, authUrl, apiUrl: apiUrl.replace(/\/+$/, "") };
+}
+
+function readReverseDns(r: Reader, value: Json | undefined): ReverseDnsConfig {
+  const key = `${NAMESPACE}:reverseDns`;
+  const o = r.object(key, value, REVERSE_DNS_KEYS, "reverseDns is { check?: stop | warn, resolver?: <IP address> }") ?? {};
+  const check = r.oneOf(`${key}.check`, o.check ?? "stop", ["stop", "warn"] as const,
+    "use stop (default: no certificate until the PTR is right) or warn (go on, and say so)") ?? "stop";
+  const resolver = r.string(`${key}.resolver`, o.resolver, (s) => isIPv4(s) || isIPv6(s), "an IP address",
+    "give a resolver's address, e.g. 1.1.1.1, or remove the key to use this machine's");
+  return { check, resolver };
+}
+
+/**
  * Validates the whole stack config map (keys like `mailstack:hosts`, values as the engine passes them:
- * strings, JSON for objects). `env` is consulted for CLOUDFLARE_API_TOKEN.
+ * strings, JSON for objects). `env` is consulted for CLOUDFLARE_API_TOKEN and for the keys the engine
+ * holds as secrets (PULUMI_CONFIG_SECRET_KEYS, set by the Pulumi SDK).
  */
 export function validateStackConfig(raw: Record<string, string>, env: Record<string, string | undefined> = {}): StackConfig {
   const r = new Reader();
@@ -369,8 +419,19 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
   });
 
   const acme = readAcme(r, values.acme);
+  const contabo = readContabo(r, values.contabo, secretKeysOf(env));
+  const reverseDns = readReverseDns(r, values.reverseDns);
   if (r.problems.length > 0 || acme === undefined) throw new StackConfigError(r.problems);
-  return { hosts, domains, acme, dnsTtl, monitoringPort: monitoringPort || undefined, allowKeyReplacement };
+  return { hosts, domains, acme, dnsTtl, monitoringPort: monitoringPort || undefined, allowKeyReplacement, contabo, reverseDns };
+}
+
+function secretKeysOf(env: Record<string, string | undefined>): string[] {
+  try {
+    const keys = JSON.parse(env.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as unknown;
+    return Array.isArray(keys) ? keys.map(String) : [];
+  } catch {
+    return [];
+  }
 }
 
 const REQUIRED_FIX: Record<(typeof REQUIRED_KEYS)[number], string> = {

@@ -51,3 +51,13 @@ export function localCommand(script: "reach", params: StepParams): string {
   const text = readFileSync(join(LOCAL_SCRIPTS_DIR, `${script}.sh`), "utf8").replace(/^#!.*\n/, "");
   return bashProgram("bash", script, [`# mailstack local check: ${script}`, ...assignments(params), text]);
 }
+
+/**
+ * A Node.js script of local-scripts/ (an ES module: it talks JSON to an API) as local.Command's text.
+ * Node is there wherever `pulumi up` runs this program. Parameters go in its environment.
+ */
+export function localNodeCommand(script: "ptr-contabo" | "ptr-check", params: StepParams): string {
+  const text = readFileSync(join(LOCAL_SCRIPTS_DIR, `${script}.mjs`), "utf8");
+  if (text.includes(DELIMITER)) throw new Error(`${script}.mjs contains the here-document delimiter`);
+  return `${assignments(params).join(" ")} node --input-type=module -e "$(cat <<'${DELIMITER}'\n${text}${DELIMITER}\n)"`;
+}

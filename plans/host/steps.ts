@@ -1,9 +1,9 @@
 // Every remote step of one host, as plain text: command, delete command, stdin. Pure: the component
 // feeds in secrets (as plain strings inside an apply) and publishes the result with remote.Command.
-import type { AcmeConfig, HostConfig } from "../../stacks/schema";
+import type { AcmeConfig, ContaboConfig, HostConfig, ReverseDnsConfig } from "../../stacks/schema";
 import { renderBundle } from "./bundle";
 import { renderChasquidConf } from "./chasquid-conf";
-import { localCommand, readRemoteScript, stepCommand } from "./step-command";
+import { localCommand, localNodeCommand, readRemoteScript, stepCommand } from "./step-command";
 
 export interface HostDomain {
   name: string;
@@ -23,6 +23,7 @@ export interface HostPlanInput {
 }
 
 const sudo = (host: HostConfig) => ({ sudo: host.sshUser !== "root" });
+const addressesOf = (host: HostConfig) => [host.ipv4, ...(host.ipv6 ? [host.ipv6] : [])].join(" ");
 
 /** A stack that does not own the host checks that its owner set it up, and reads the chasquid it installed. */
 export const preflightCommand = (input: HostPlanInput) =>
@@ -105,5 +106,36 @@ export function verifyStdin(logins: Record<string, string>): string {
 
 /** Run where `pulumi up` runs: the host's ports probed from outside, at every public address. */
 export function reachCommand(input: HostPlanInput): string {
-  return localCommand("reach", { MS_ADDRESSES: [input.host.ipv4, ...(input.host.ipv6 ? [input.host.ipv6] : [])].join(" ") });
+  return localCommand("reach", { MS_ADDRESSES: addressesOf(input.host) });
+}
+
+
+/**
+ * Run where `pulumi up` runs: sets each address's PTR to the host name through Contabo's API. The
+ * text changes (so the step runs again) only when the host's name or addresses or the account do.
+ */
+export function ptrContaboCommand(host: HostConfig, contabo: ContaboConfig): string {
+  return localNodeCommand("ptr-contabo", {
+    MS_HOSTNAME: host.hostname,
+    MS_ADDRESSES: addressesOf(host),
+    MS_AUTH_URL: contabo.authUrl,
+    MS_API_URL: contabo.apiUrl,
+    MS_CLIENT_ID: contabo.clientId,
+    MS_API_USER: contabo.apiUser,
+  });
+}
+
+/** Secret: Contabo's client secret and API password, as the script reads them from stdin. */
+export function ptrContaboStdin(secrets: { clientSecret: string; apiPassword: string }): string {
+  return JSON.stringify({ clientSecret: secrets.clientSecret, apiPassword: secrets.apiPassword });
+}
+
+/** Run where `pulumi up` runs, when nothing sets the PTR: checks it, and stops (or warns) when it is not the host name. */
+export function ptrCheckCommand(host: HostConfig, reverseDns: ReverseDnsConfig): string {
+  return localNodeCommand("ptr-check", {
+    MS_HOSTNAME: host.hostname,
+    MS_ADDRESSES: addressesOf(host),
+    MS_RESOLVER: reverseDns.resolver ?? "",
+    MS_ON_MISMATCH: reverseDns.check,
+  });
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockEngine } from "../support/mock-engine";
-import { KNOWN_KEYS } from "../../stacks/validate";
+import { KNOWN_KEYS, validateStackConfig } from "../../stacks/validate";
 import { fakeHostApplier } from "../support/fake-host";
 import { valueOf } from "../support/run-program";
 import { ROOT, SECRET_KEYS, stackFileConfig, toEngineConfig } from "../support/stack-config";
@@ -47,6 +47,10 @@ test("Pulumi.yaml declares every config key the validator knows, with its shape,
   assert.equal(project.config.acme.type, "object");
   assert.deepEqual(Object.keys(project.config).filter((k) => !("default" in project.config[k])).sort(), ["acme", "domains", "hosts"]);
   assert.deepEqual([project.config.dnsTtl.default, project.config.monitoringPort.default, project.config.allowKeyReplacement.default], [3600, 0, false]);
+  // Optional objects: the CLI fills in a declared default, so {} must mean "not set".
+  assert.deepEqual([project.config.contabo.default, project.config.reverseDns.default], [{}, {}]);
+  const defaults = validateStackConfig(toEngineConfig({ ...stackFileConfig("Pulumi.prod.yaml"), "mailstack:contabo": {}, "mailstack:reverseDns": {} }));
+  assert.deepEqual([defaults.contabo, defaults.reverseDns], [undefined, { check: "stop", resolver: undefined }]);
   // `pulumi new` would store a structured value typed at its prompt as a plain string.
   assert.deepEqual(Object.keys(project.template.config), ["cloudflare:apiToken"]);
   assert.ok(project.template.config["cloudflare:apiToken"].secret);
