@@ -15,7 +15,7 @@ function fail(message) {
 }
 
 const unreachable = (what, url, e) =>
-  fail(`${what} at ${url} did not answer (${e?.cause?.code ?? e?.message ?? e}); check it is reachable from this machine, then run pulumi up again`);
+  fail(`${what} at ${url} did not answer (${e?.cause?.code ?? e?.cause?.message ?? e?.message ?? e}); check it is reachable from this machine, then run pulumi up again`);
 
 /** Contabo's errors are { statusCode, message } (message sometimes a list); Keycloak's { error, error_description }. */
 function reason(status, body) {

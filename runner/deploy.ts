@@ -7,7 +7,7 @@ import { basename, dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { LOCAL_PROJECT, prepareProject, PULUMI_DIR, readyEngine, ROOT, runPulumi } from "../engine/engine";
 import { readWorld } from "../world/state";
-import { localStackConfig, SECRET_CONFIG_KEYS } from "./local-stack";
+import { localStackConfig, SECRET_CONFIG_PATHS } from "./local-stack";
 import { EngineEvent, summarizeEvents } from "./events";
 import { SECRET_SIG } from "../engine/secret-wire";
 
@@ -89,10 +89,20 @@ function ensureStack(bin: string, stack: string, worldStarted: string): void {
 function writeStackConfig(bin: string, stack: string, config: Record<string, unknown>): void {
   const file = join(LOCAL_PROJECT, `Pulumi.${stack}.yaml`);
   const doc = (existsSync(file) ? parse(readFileSync(file, "utf8")) : {}) as { config?: Record<string, unknown> };
-  doc.config = Object.fromEntries(Object.entries(config).filter(([k]) => !SECRET_CONFIG_KEYS.includes(k)));
+  const plain = structuredClone(config);
+  const secrets: [string, string][] = [];
+  for (const path of SECRET_CONFIG_PATHS) {
+    const [key, field] = path.split(".");
+    const holder = (field === undefined ? plain : plain[key]) as Record<string, unknown> | undefined;
+    const name = field ?? key;
+    if (holder === undefined || typeof holder !== "object" || holder[name] === undefined) continue;
+    secrets.push([path, String(holder[name])]);
+    delete holder[name];
+  }
+  doc.config = plain;
   writeFileSync(file, stringify(doc), { mode: 0o600 });
-  for (const key of SECRET_CONFIG_KEYS) {
-    if (config[key] !== undefined) must(bin, ["config", "set", "--secret", "--stack", stack, key], String(config[key]));
+  for (const [path, value] of secrets) {
+    must(bin, ["config", "set", "--secret", ...(path.includes(".") ? ["--path"] : []), "--stack", stack, path], value);
   }
 }
 

@@ -5,8 +5,12 @@ import type { World } from "../world/state";
 
 export type ConfigMap = Record<string, unknown>;
 
-/** Keys held as secrets in the stack (set through stdin, never written in plain text). */
-export const SECRET_CONFIG_KEYS = ["mailstack:sshPrivateKey", "cloudflare:apiToken"];
+/** Values held as secrets in the stack (set through stdin, never written in plain text): a key, or `<key>.<field>`. */
+export const SECRET_CONFIG_PATHS = [
+  "mailstack:sshPrivateKey", "cloudflare:apiToken", "mailstack:contabo.clientSecret", "mailstack:contabo.apiPassword",
+];
+/** The keys the engine then reports as secret (a key holding a secret field is one). */
+export const SECRET_CONFIG_KEYS = [...new Set(SECRET_CONFIG_PATHS.map((p) => p.split(".")[0]))];
 
 export function localStackConfig(stackFile: string, world: World): ConfigMap {
   const doc = parse(readFileSync(stackFile, "utf8")) as { config: ConfigMap };
@@ -31,5 +35,9 @@ export function localStackConfig(stackFile: string, world: World): ConfigMap {
   // The world's Cloudflare API (backed by its DNS server) and its token, new at each `up`.
   config["cloudflare:apiToken"] = world.cloudflare.token;
   config["cloudflare:baseUrl"] = world.cloudflare.baseUrl;
+  // `mailstack:contabo: world`: the world's Contabo API and its account (new at each `up`) set the PTR.
+  if (config["mailstack:contabo"] === "world") config["mailstack:contabo"] = { ...world.contabo };
+  // The PTR check asks the world's DNS server, never this machine's resolver (the world's names are not on the internet).
+  config["mailstack:reverseDns"] = { ...(config["mailstack:reverseDns"] as object | undefined), resolver: world.dns.server };
   return config;
 }

@@ -59,6 +59,9 @@ export const PROXY_PORT = 3128;
 /** The world's Cloudflare API (world/cloudflare-api.ts), on the host side so pulumi reaches it. */
 export const CLOUDFLARE_PORT = 8787;
 export const CLOUDFLARE_BASE_URL = `http://${HOST.ipv4}:${CLOUDFLARE_PORT}/client/v4`;
+/** The world's Contabo API (world/contabo-api.ts): token endpoint and /v1/dns/ptrs on one port. */
+export const CONTABO_PORT = 8788;
+export const CONTABO_BASE_URL = `http://${HOST.ipv4}:${CONTABO_PORT}`;
 export const PROXY_URL = `http://${HOST.ipv4}:${PROXY_PORT}`;
 export const ACME_DIRECTORY = "https://acme.test:14000/dir";
 export const MIRROR_HOST = "deb.debian.org";

@@ -41,7 +41,7 @@ type Rec = Omit<DnsRecord, "zone">;
 const SOA = "ns.world.test. hostmaster.world.test. 1 3600 600 86400 60";
 
 /** Initial contents of every zone. example.test gets only SOA+NS: the deploy adds the rest. */
-export function initialZones(hostname: string): Record<string, Rec[]> {
+export function initialZones(vpsPtr: string): Record<string, Rec[]> {
   const head = (zone: string): Rec[] => [
     { name: zone, type: "SOA", content: SOA, ttl: 3600 },
     { name: zone, type: "NS", content: "ns.world.test", ttl: 3600 },
@@ -52,7 +52,7 @@ export function initialZones(hostname: string): Record<string, Rec[]> {
   ];
   const ptrs: [string, string][] = [
     [HOST.ipv4, "host.world.test"], [HOST.ipv6, "host.world.test"],
-    [PARTIES.vps.ipv4, hostname], [PARTIES.vps.ipv6, hostname],
+    [PARTIES.vps.ipv4, vpsPtr], [PARTIES.vps.ipv6, vpsPtr],
     [PARTIES.dns.ipv4, "ns.world.test"], [PARTIES.dns.ipv6, "ns.world.test"],
     [PARTIES.acme.ipv4, "acme.test"], [PARTIES.acme.ipv6, "acme.test"],
     [PARTIES.gmail.ipv4, "mx.gmail.test"], [PARTIES.gmail.ipv6, "mx.gmail.test"],
@@ -88,10 +88,10 @@ export function worldResolver(): Resolver {
   return r;
 }
 
-export async function dnsUp(hostname: string): Promise<void> {
+export async function dnsUp(vpsPtr: string): Promise<void> {
   for (const d of ["run", "db", "zones"]) fs.mkdirSync(path.join(KNOT_DIR, d), { recursive: true });
   fs.writeFileSync(CONF, knotConf(KNOT_DIR));
-  for (const [zone, recs] of Object.entries(initialZones(hostname))) {
+  for (const [zone, recs] of Object.entries(initialZones(vpsPtr))) {
     fs.writeFileSync(path.join(KNOT_DIR, "zones", `${zone}.zone`), zoneFile(zone, recs));
   }
   startDaemon("knotd", "ip", ["netns", "exec", PARTIES.dns.netns, "knotd", "-c", CONF], {

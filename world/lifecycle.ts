@@ -5,7 +5,11 @@ import * as path from "node:path";
 import { acmeDown, acmeUp, httpsGet } from "./acme";
 import { WORLD_ACCOUNT_ID } from "./cloudflare-api";
 import { cloudflareDown, cloudflareUp, newToken } from "./cloudflare";
-import { ACME_DIR, CLOUDFLARE_BASE_URL, CLOUDFLARE_PORT, HOST, INBOX_DIR, OsName, PARTIES, PROXY_PORT, RUN_DIR, SSH_DIR, VpsFlavour, WORLD_FILE } from "./config";
+import { CONTABO_AUTH_URL, contaboDown, contaboUp, newContaboCredentials } from "./contabo";
+import {
+  ACME_DIR, CLOUDFLARE_BASE_URL, CLOUDFLARE_PORT, CONTABO_BASE_URL, CONTABO_PORT, HOST, INBOX_DIR, OsName, PARTIES, PROVIDER_HOSTNAME, PROXY_PORT,
+  RUN_DIR, SSH_DIR, VpsFlavour, WORLD_FILE,
+} from "./config";
 import { CONTROL_SOCKET, dnsDown, dnsUp, worldResolver } from "./knot";
 import { receiverDown, receiverUp } from "./mx";
 import { netDown, netLeftovers, netUp } from "./net";
@@ -60,8 +64,11 @@ export async function up(o: UpOptions): Promise<World> {
     await netUp({ vpsAddresses: o.flavour === "bare" });
     o.log(`world: network up (${secs(t0)})`);
     const cloudflareToken = newToken();
-    await Promise.all([proxyUp(), dnsUp(o.hostname), acmeUp(), receiverUp(), cloudflareUp(cloudflareToken)]);
-    o.log(`world: proxy, dns, acme, receiver, cloudflare api up (${secs(t0)})`);
+    const contabo = newContaboCredentials();
+    // A provider's new VPS answers to the provider's name in reverse DNS until someone sets its PTR.
+    const ptrName = o.flavour === "provider" ? PROVIDER_HOSTNAME : o.hostname;
+    await Promise.all([proxyUp(), dnsUp(ptrName), acmeUp(), receiverUp(), cloudflareUp(cloudflareToken), contaboUp(contabo)]);
+    o.log(`world: proxy, dns, acme, receiver, cloudflare and contabo apis up (${secs(t0)})`);
     await base;
     const seeded = await mountOverlay(o.os, o.flavour, o.seed !== false);
     o.log(`world: vps overlay on the ${o.os} ${o.flavour} image${seeded ? " + apt seed layer" : ""}`);
@@ -77,6 +84,7 @@ export async function up(o: UpOptions): Promise<World> {
       serverCaPath: CA_CERT,
       cloudflareToken,
       cloudflareAccountId: WORLD_ACCOUNT_ID,
+      contabo: { ...contabo, authUrl: CONTABO_AUTH_URL, apiUrl: CONTABO_BASE_URL },
     });
     const state = await waitBooted(w);
     o.log(`world: vps booted, systemd says "${state}" (${secs(t0)})`);
@@ -159,7 +167,7 @@ export async function down(log: Log): Promise<void> {
   const t0 = Date.now();
   await stopContainer();
   const commitSeed = harvest(log);
-  await Promise.all([cloudflareDown(), receiverDown(), acmeDown(), dnsDown(), proxyDown()]);
+  await Promise.all([cloudflareDown(), contaboDown(), receiverDown(), acmeDown(), dnsDown(), proxyDown()]);
   // Anything left (lost PID files, a stuck container): kill by PID, then wait out the zombies.
   for (let i = 0; i < 3; i++) {
     const left = await worldProcesses();
@@ -245,6 +253,12 @@ export async function status(): Promise<PartyStatus[]> {
       });
       if (token ? r.status !== 200 : r.status !== 403) throw new Error(`HTTP ${r.status}`);
       return token ? "HTTP 200, token valid" : "HTTP 403 (no token in world.json)";
+    }),
+    probe("contabo", `${HOST.ipv4}:${CONTABO_PORT}`, "GET /v1/dns/ptrs", async () => {
+      // Without a token the API answers 401: it is up.
+      const r = await fetch(`${CONTABO_BASE_URL}/v1/dns/ptrs`, { signal: AbortSignal.timeout(2000) });
+      if (r.status !== 401) throw new Error(`HTTP ${r.status}`);
+      return "HTTP 401 (no token)";
     }),
     probe("vps", addr(PARTIES.vps), "ssh + systemctl", async () => {
       if (!w) throw new Error(`no ${WORLD_FILE}`);

@@ -28,6 +28,11 @@ export interface World {
    * (`cloudflare:apiToken`, new at each `up`) and the one account that holds every world zone.
    */
   cloudflare: { baseUrl: string; token: string; accountId: string };
+  /**
+   * The world's Contabo API, whose PTR changes go into the world DNS: its endpoints and the
+   * account's credentials (new at each `up`), as `mailstack:contabo` takes them.
+   */
+  contabo: { authUrl: string; apiUrl: string; clientId: string; clientSecret: string; apiUser: string; apiPassword: string };
   startedAt?: string;
 }
 
@@ -41,6 +46,7 @@ export interface WorldInputs {
   serverCaPath: string;
   cloudflareToken: string;
   cloudflareAccountId: string;
+  contabo: World["contabo"];
 }
 
 /** The world description for given inputs (pure). */
@@ -67,15 +73,16 @@ export function buildWorld(i: WorldInputs): World {
     receiver: { domain: "gmail.test", mx: "mx.gmail.test", inboxPath: INBOX_DIR },
     proxy: { url: PROXY_URL },
     cloudflare: { baseUrl: CLOUDFLARE_BASE_URL, token: i.cloudflareToken, accountId: i.cloudflareAccountId },
+    contabo: { ...i.contabo },
     startedAt: new Date().toISOString(),
   };
 }
 
-/** Writes the file atomically (tmp + rename) so readers never see half of it. */
+/** Writes the file atomically (tmp + rename) so readers never see half of it; 0600: it holds the APIs' credentials. */
 export function writeWorld(w: World, file = WORLD_FILE): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(w, null, 2)}\n`);
+  fs.writeFileSync(tmp, `${JSON.stringify(w, null, 2)}\n`, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 

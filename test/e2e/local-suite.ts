@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Resolver } from "node:dns/promises";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { parse, stringify } from "yaml";
@@ -60,6 +61,14 @@ function servedSerial(): Promise<string> {
   });
 }
 
+/** The PTR names of the vps's IPv4 and IPv6, as the world's DNS serves them. */
+async function ptrsOfVps(): Promise<string[]> {
+  const w = readWorld();
+  const resolver = new Resolver();
+  resolver.setServers([w.dns.server]);
+  return Promise.all([w.hosts.vps.ipv4, w.hosts.vps.ipv6].map(async (ip) => (await resolver.reverse(ip).catch(() => ["(none)"])).join(",")));
+}
+
 async function sendAndReceive(from: string, to: string, subject: string) {
   const info = await submission(587, from, outputs().smtpPasswords[from]).sendMail({ from, to, subject, text: `${subject}\n` });
   return waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
@@ -86,13 +95,19 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.equal((await onVps("sysctl -n net.ipv6.conf.all.disable_ipv6")).trim(), "1");
       // The first-boot package job holds apt's lock.
       assert.equal((await onVps("systemctl is-active provider-firstboot-apt || true")).trim(), "active");
+      // Reverse DNS answers with the provider's name.
+      assert.deepEqual(await ptrsOfVps(), ["vmi123456.contaboserver.net", "vmi123456.contaboserver.net"]);
     });
 
     test("1. a cold deploy converges a provider's fresh vps", async () => {
       const report = deploy();
       assert.ok(report.ok, `deploy failed:\n${report.output}`);
       assert.equal(report.remoteCommands.filter((c) => !c.endsWith("(local)")).length, 7, report.remoteCommands.join("\n"));
-      assert.deepEqual(report.remoteCommands.filter((c) => c.endsWith("(local)")), ["create host-10.78.0.10-reach (local)"]);
+      assert.deepEqual(report.remoteCommands.filter((c) => c.endsWith("(local)")).sort(),
+        ["create host-10.78.0.10-ptr (local)", "create host-10.78.0.10-reach (local)"]);
+      // The PTRs were set through the world's Contabo API, before the certificate.
+      assert.deepEqual(await ptrsOfVps(), ["mail.example.test", "mail.example.test"]);
+      assert.match(outputs().hosts["mail.example.test"].reverseDns, /^ok {3}PTR 10\.78\.0\.10 → mail\.example\.test \(set, was vmi123456\.contaboserver\.net\)$/m);
       const host = outputs().hosts["mail.example.test"];
       // Debian 12 gets Debian 13's chasquid (1.11 lacks the SMTP smuggling fix): native DKIM on both.
       assert.equal(host.facts.dkim, "native");
@@ -123,6 +138,31 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.ok(!state.includes("# chasquid users of"), "the users file in clear text");
       const sshKey = readFileSync(readWorld().vps.sshPrivateKeyPath, "utf8").split("\n")[1];
       assert.ok(!state.includes(sshKey), "the SSH key in clear text");
+      for (const secret of [readWorld().contabo.clientSecret, readWorld().contabo.apiPassword]) assert.ok(!state.includes(secret), "a Contabo secret in clear text");
+    });
+
+    test("1b. reverse DNS: wrong Contabo credentials and, without Contabo, a wrong PTR stop before the certificate with the fix; warn goes on", async () => {
+      const w = readWorld();
+      const wrong = deploy(stackVariant("contabo-wrong", (c) => { c["mailstack:contabo"] = { ...w.contabo, apiPassword: "not-the-api-password" }; }));
+      assert.ok(!wrong.ok, "a wrong API password was accepted");
+      assert.match(wrong.output, /Contabo refused the API user or password \(HTTP 401: Invalid user credentials\): check mailstack:contabo\.apiUser and mailstack:contabo\.apiPassword/);
+      assert.ok(!wrong.output.includes("not-the-api-password") && !wrong.output.includes(w.contabo.clientSecret), "a secret in the output");
+      // The provider's panel puts the default name back; the stack no longer sets it.
+      for (const ip of [w.hosts.vps.ipv4, w.hosts.vps.ipv6]) await worldDns.setPtr(ip, "vmi123456.contaboserver.net");
+      const unset = (c: any) => { delete c["mailstack:contabo"]; };
+      const stopped = deploy(stackVariant("no-contabo", unset));
+      assert.ok(!stopped.ok, "a wrong PTR did not stop the deploy");
+      assert.match(stopped.output, /the PTR of 10\.78\.0\.10 is vmi123456\.contaboserver\.net; the PTR of 2001:db8:78::10 is vmi123456\.contaboserver\.net, not mail\.example\.test/);
+      assert.match(stopped.output, /https:\/\/my\.contabo\.com\/rdns/);
+      assert.deepEqual(stopped.remoteCommands.filter((c) => !c.includes("-ptr")), [], "nothing but the check ran");
+      const warned = deploy(stackVariant("ptr-warn", (c) => { unset(c); c["mailstack:reverseDns"] = { check: "warn" }; }));
+      assert.ok(warned.ok, warned.output);
+      assert.match(outputs().hosts["mail.example.test"].reverseDns, /^WARN the PTR of 10\.78\.0\.10 is vmi123456\.contaboserver\.net/m);
+      // Back to the stack file: the PTR is set again through the API.
+      const back = deploy();
+      assert.ok(back.ok, back.output);
+      assert.deepEqual(back.remoteCommands, ["update host-10.78.0.10-ptr (local)"]);
+      assert.deepEqual(await ptrsOfVps(), ["mail.example.test", "mail.example.test"]);
     });
 
     test("2. the world DNS serves exactly the planned records", async () => {
@@ -441,12 +481,13 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
 
     test("12. renaming the host converges under the new name, without removing anything", async () => {
-      const w = readWorld();
-      for (const ip of [w.hosts.vps.ipv4, w.hosts.vps.ipv6]) await worldDns.setPtr(ip, "mx.example.test"); // the provider's panel
       const file = stackVariant("renamed", (c) => { c["mailstack:hosts"][0].hostname = "mx.example.test"; });
       const report = deploy(file);
       assert.ok(report.ok, report.output);
       assert.deepEqual(report.remoteCommands.filter((c) => c.startsWith("delete")), [], "no step was deleted");
+      // The PTR follows the name, through the Contabo API.
+      assert.ok(report.remoteCommands.includes("update host-10.78.0.10-ptr (local)"), report.remoteCommands.join("\n"));
+      assert.deepEqual(await ptrsOfVps(), ["mx.example.test", "mx.example.test"]);
       assert.equal((await onVps("hostname")).trim(), "mx.example.test");
       assert.match(await onVps("ls /etc/chasquid/domains/example.test"), /^users$/m);
       const certs = (await onVps("ls /etc/chasquid/certs /etc/letsencrypt/live")).split(/\s+/);

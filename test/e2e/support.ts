@@ -22,7 +22,7 @@ export interface LocalOutputs {
   smtp: SmtpSettings[];
   smtpPasswords: Record<string, string>;
   dkim: Record<string, { selector: string; recordName: string }>;
-  hosts: Record<string, { facts: { os: string; chasquid: string; dkim: string }; hostKey: string; verification: string }>;
+  hosts: Record<string, { facts: { os: string; chasquid: string; dkim: string }; hostKey: string; reverseDns: string; verification: string }>;
 }
 
 export const outputs = (): LocalOutputs => JSON.parse(readFileSync(join(LOCAL, "outputs.json"), "utf8")) as LocalOutputs;

@@ -17,6 +17,7 @@ const inputs = {
   serverCaPath: "/x/ca.crt",
   cloudflareToken: "t".repeat(40),
   cloudflareAccountId: "a".repeat(32),
+  contabo: { authUrl: "http://10.78.0.1:8788/token", apiUrl: "http://10.78.0.1:8788", clientId: "INT-1", clientSecret: "s", apiUser: "u@example.test", apiPassword: "p" },
 };
 
 test("world.json has the agreed shape", () => {
@@ -41,6 +42,7 @@ test("world.json has the agreed shape", () => {
   assert.ok(w.receiver.inboxPath.endsWith("/.local/inbox"));
   assert.equal(w.proxy.url, "http://10.78.0.1:3128");
   assert.deepEqual(w.cloudflare, { baseUrl: "http://10.78.0.1:8787/client/v4", token: "t".repeat(40), accountId: "a".repeat(32) });
+  assert.deepEqual(w.contabo, inputs.contabo);
 });
 
 test("writeWorld is atomic and readWorld reads it back", () => {
@@ -49,6 +51,7 @@ test("writeWorld is atomic and readWorld reads it back", () => {
   const w = buildWorld(inputs);
   writeWorld(w, file);
   assert.deepEqual(fs.readdirSync(dir), ["world.json"]); // no tmp file left
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600); // the APIs' credentials
   assert.deepEqual(readWorld(file), w);
   fs.rmSync(dir, { recursive: true });
 });
