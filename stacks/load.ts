@@ -11,8 +11,20 @@ export interface LoadedConfig {
   contaboSecrets?: pulumi.Output<{ clientSecret: string; apiPassword: string }>;
 }
 
+/**
+ * The keys of `raw` the engine holds as secrets. The SDK keeps that list in its own store (its
+ * isConfigSecret is marked internal); without it nothing counts as secret, and a Contabo password
+ * would be refused rather than accepted from plain text.
+ */
+function secretKeysOf(raw: Record<string, string>): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the typings leave the function out
+  const sdk = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
+  return Object.keys(raw).filter((key) => sdk.isConfigSecret?.(key) === true);
+}
+
 export function loadStackConfig(): LoadedConfig {
-  const config = validateStackConfig(pulumi.runtime.allConfig(), process.env);
+  const raw = pulumi.runtime.allConfig();
+  const config = validateStackConfig(raw, { ...process.env, PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeysOf(raw)) });
   const stackConfig = new pulumi.Config(NAMESPACE);
   return {
     config,

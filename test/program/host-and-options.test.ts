@@ -58,3 +58,26 @@ test("DnsRecords takes its Cloudflare provider from the resource options, for re
   assert.deepEqual([...new Set(records.map((r) => r.provider))], [providerRef]);
   assert.deepEqual(engine.invokes.map((i) => [i.token, i.provider]), [["cloudflare:index/getZone:getZone", providerRef]]);
 });
+
+test("mailstack:contabo: the PTR step sets the owner's PTRs through the API before the certificate; secrets only on its stdin", async () => {
+  const config = { ...seed, "mailstack:contabo": { clientId: "INT-1", apiUser: "me@user.tax", clientSecret: "cs-not-real", apiPassword: "pw-not-real" } };
+  const { engine } = await runProgram(config);
+  const ptr = engine.find("command:local:Command", "host-203.0.113.25-ptr");
+  const text = String(ptr.inputs.create);
+  assert.match(text, /MS_CLIENT_ID='INT-1' MS_API_USER='me@user\.tax' node --input-type=module -e/);
+  assert.match(text, /MS_AUTH_URL='https:\/\/auth\.contabo\.com\/auth\/realms\/contabo\/protocol\/openid-connect\/token'/);
+  assert.ok(!text.includes("not-real"), "a secret in the command's text");
+  assert.deepEqual(JSON.parse(String(unwrapSecrets(ptr.inputs.stdin))), { clientSecret: "cs-not-real", apiPassword: "pw-not-real" });
+  assert.notEqual(ptr.inputs.stdin, unwrapSecrets(ptr.inputs.stdin), "stdin is not a secret");
+  // After the claims check (nothing set for a host another stack holds), before the certificate.
+  const named = (deps: string[]) => deps.map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
+  assert.deepEqual(named(ptr.dependencies), ["host-203.0.113.25-claims"]);
+  assert.ok(named(step(engine, "tls").dependencies).includes("host-203.0.113.25-ptr"), "the certificate does not wait for the PTR");
+});
+
+test("a host another stack owns gets no PTR step: the PTR is its owner's", async () => {
+  const guest = structuredClone(seed) as any;
+  guest["mailstack:hosts"][0].owner = false;
+  const { engine } = await runProgram(guest);
+  assert.deepEqual(engine.ofType("command:local:Command").map((r) => r.name), ["host-203.0.113.25-reach"]);
+});

@@ -15,14 +15,17 @@ const noApply = async (reg: Omit<Registration, "outputs">) => assert.fail(`previ
 const changes = (regs: Registration[]) => regs.filter((r) => r.custom && r.change !== "same").map((r) => `${r.change} ${r.name}`).sort();
 
 describe("review: what a preview shows", () => {
-  test("the prod stack declares 18 resources in 4 components (7 records, 1 key, 2 random values, 7 host steps, 1 local check)", async () => {
+  test("the prod stack declares 19 resources in 4 components (7 records, 1 key, 2 random values, 7 host steps, 2 local steps)", async () => {
     const { engine } = await runProgram(stackFileConfig("Pulumi.prod.yaml"));
     const count = (type: string) => engine.ofType(type).length;
     assert.deepEqual(engine.registrations.filter((r) => !r.custom).map((r) => r.type).sort(),
       ["mailstack:index:DkimKey", "mailstack:index:DnsRecords", "mailstack:index:MailHost", "mailstack:index:MailUsers"]);
-    assert.equal(engine.registrations.filter((r) => r.custom).length, 18);
+    assert.equal(engine.registrations.filter((r) => r.custom).length, 19);
     assert.deepEqual([count(DNS), count(KEY), count(SECRET_TYPES[1]) + count(SECRET_TYPES[2]), count("command:remote:Command"),
-      count("command:local:Command")], [7, 1, 2, 7, 1]);
+      count("command:local:Command")], [7, 1, 2, 7, 2]);
+    // The PTR check (no mailstack:contabo in the prod stack) runs before the certificate.
+    const ptr = engine.find("command:local:Command", "host-203.0.113.25-ptr");
+    assert.match(String(ptr.inputs.create), /MS_HOSTNAME='mail\.user\.tax' MS_ADDRESSES='203\.0\.113\.25 2001:db8:25::25' MS_RESOLVER='' MS_ON_MISMATCH='stop' node /);
   });
 
   test("adding a domain (prod → two-domains): that domain's resources, three host steps and the reach check, nothing else; every other record stays known", async () => {

@@ -13,8 +13,8 @@ export interface ProgramRun {
 export async function runProgram(config: ConfigObject, options: Partial<MockEngineOptions> & { state?: EngineState } = {}): Promise<ProgramRun> {
   const engine = new MockEngine({ apply: fakeHostApplier(), ...options, config: toEngineConfig(config), secretKeys: SECRET_KEYS });
   await engine.start();
-  const { config: validated, sshPrivateKey } = loadStackConfig();
-  const stack = mailstack(validated, { sshPrivateKey });
+  const { config: validated, sshPrivateKey, contaboSecrets } = loadStackConfig();
+  const stack = mailstack(validated, { sshPrivateKey, contaboSecrets });
   await engine.settle();
   // Surface errors raised inside applies (they would otherwise be unhandled rejections).
   await Promise.all([valueOf(stack.records), valueOf(stack.smtpPasswords), ...Object.values(stack.users).map((u) => valueOf(u.usersFile)),

@@ -1,5 +1,6 @@
 // End-to-end test of the local world. Needs root; see test/support/environment.ts.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
@@ -255,6 +256,25 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
       await setPtr(ip, w.vps.hostname);
       assert.deepEqual(await res.reverse(ip), ["mail.example.test"]);
     }
+  });
+
+  test("the world's Contabo API reads and sets the vps's PTRs in the world DNS, and no other address's", async () => {
+    const c = w.contabo;
+    const form = new URLSearchParams({ client_id: c.clientId, client_secret: c.clientSecret, username: c.apiUser, password: c.apiPassword, grant_type: "password" });
+    const login = await fetch(c.authUrl, { method: "POST", body: form });
+    assert.equal(login.status, 200);
+    const { access_token: token } = await login.json() as { access_token: string };
+    const call = (method: string, ip: string, body?: unknown) => fetch(`${c.apiUrl}/v1/dns/ptrs/${ip}`, {
+      method, body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { Authorization: `Bearer ${token}`, "x-request-id": randomUUID(), "Content-Type": "application/json" },
+    });
+    const ip = w.hosts.vps.ipv6;
+    assert.equal(((await (await call("GET", ip)).json()) as { data: { ptr: string }[] }).data[0].ptr, "mail.example.test");
+    assert.equal((await call("PUT", ip, { ptr: "api.example.test" })).status, 204);
+    assert.deepEqual(await resolver().reverse(ip), ["api.example.test"]);
+    assert.equal((await call("PUT", ip, { ptr: w.vps.hostname })).status, 204);
+    assert.deepEqual(await resolver().reverse(ip), ["mail.example.test"]);
+    assert.equal((await call("GET", w.hosts.gmail.ipv4)).status, 404);
   });
 
   test("pebble's directory answers from the vps (world CA in its trust store)", async () => {
