@@ -6,7 +6,7 @@ import { DnsRecords } from "./components/dns-records";
 import { MailHost } from "./components/mail-host";
 import { MailUsers } from "./components/mail-users";
 import { renderAliasesFile } from "./plans/aliases-file";
-import { dkimRecordName, DnsRecordPlan } from "./plans/dns";
+import { dkimKeysOf, dkimRecordName, DnsRecordPlan } from "./plans/dns";
 import type { StackConfig } from "./stacks/schema";
 
 export interface SmtpSettings {
@@ -51,8 +51,14 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
   let claimsChecked!: (claims: pulumi.Resource[]) => void;
   const claims = pulumi.output(new Promise<pulumi.Resource[]>((resolve) => { claimsChecked = resolve; }));
   for (const domain of config.domains) {
-    const key = new DkimKey(`dkim-${domain.name}`, { domain: domain.name, selector: domain.dkimSelector, createAfter: claims }, secretsOpts);
-    dkimKeys[domain.name] = key;
+    // Keyed by record name: each record's content depends on its own key only.
+    for (const planned of dkimKeysOf(domain)) {
+      const name = planned.algorithm === "rsa" ? `dkim-${domain.name}` : `dkim-ed25519-${domain.name}`;
+      dkimKeys[planned.recordName] = new DkimKey(name, {
+        domain: domain.name, selector: planned.selector, algorithm: planned.algorithm, createAfter: claims,
+      }, secretsOpts);
+    }
+    const key = dkimKeys[dkimRecordName(domain.dkimSelector, domain.name)];
     dkim[domain.name] = { selector: key.selector, recordName: dkimRecordName(key.selector, domain.name), privateKeyPem: key.privateKeyPem };
     users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users, createAfter: claims }, secretsOpts);
   }
@@ -85,7 +91,9 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
         name: d.name,
         dkimSelector: d.dkimSelector,
         aliasesFile: renderAliasesFile(d.name, d.aliases, d.users),
-        dkimPrivateKeyPem: dkimKeys[d.name].privateKeyPem,
+        dkimPrivateKeyPem: dkimKeys[dkimRecordName(d.dkimSelector, d.name)].privateKeyPem,
+        ed25519Selector: d.ed25519Selector,
+        ed25519PrivateKeyPem: d.ed25519Selector ? dkimKeys[dkimRecordName(d.ed25519Selector, d.name)].privateKeyPem : undefined,
         usersFile: users[d.name].usersFile,
       })),
     });
@@ -93,7 +101,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
 
   const dns = new DnsRecords("dns", {
     config,
-    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([d, k]) => [d, k.dnsValue])),
+    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([recordName, k]) => [recordName, k.dnsValue])),
     publishAfter: claims,
   });
   claimsChecked(Object.values(hosts).map((h) => h.claims));

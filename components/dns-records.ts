@@ -1,14 +1,14 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { DkimValues, DnsRecordPlan, planDnsRecords } from "../plans/dns";
+import { dkimKeysOf, DkimValues, DnsRecordPlan, planDnsRecords } from "../plans/dns";
 import type { StackConfig } from "../stacks/schema";
 
 export interface DnsRecordsArgs {
   /** The validated stack config the plan is made from. */
   config: StackConfig;
   /**
-   * Per mail domain, its DKIM TXT value (`DkimKey.dnsValue`).
-   * @example { "user.tax": dkim.dnsValue }
+   * Per DKIM record name (`dkimKeysOf`), its TXT value (`DkimKey.dnsValue`).
+   * @example { "mailstack._domainkey.user.tax": dkim.dnsValue }
    */
   dkimValues: Record<string, pulumi.Input<string>>;
   /**
@@ -42,22 +42,23 @@ export class DnsRecords extends pulumi.ComponentResource {
     this.records = pulumi.all(args.dkimValues).apply((dkim: DkimValues) => planDnsRecords(config, dkim));
 
     // Which records exist depends on config only; a DKIM value fills in the content of its own
-    // domain's records. So the resource list comes from a plan with placeholder DKIM values, and a
-    // record whose content moves when one domain's placeholder moves takes that domain's real value
-    // only: adding a domain (its key unknown until up) leaves every other record known in preview.
-    const placeholders = (changed?: string) => Object.fromEntries(config.domains.map((d) => [d.name, `v=DKIM1; k=rsa; p=${d.name === changed ? "B" : "A"}`]));
+    // record. So the resource list comes from a plan with placeholder DKIM values, and a record
+    // whose content moves when one key's placeholder moves takes that key's real value only:
+    // adding a domain or a key (unknown until up) leaves every other record known in preview.
+    const keys = config.domains.flatMap((d) => dkimKeysOf(d).map((k) => k.recordName));
+    const placeholders = (changed?: string) => Object.fromEntries(keys.map((k) => [k, `v=DKIM1; k=rsa; p=${k === changed ? "B" : "A"}`]));
     const shape = planDnsRecords(config, placeholders());
     const dependsOn = new Map<string, string>();
-    for (const domain of config.domains) {
-      for (const r of planDnsRecords(config, placeholders(domain.name))) {
-        if (shape.find((s) => s.key === r.key)?.content !== r.content) dependsOn.set(r.key, domain.name);
+    for (const key of keys) {
+      for (const r of planDnsRecords(config, placeholders(key))) {
+        if (shape.find((s) => s.key === r.key)?.content !== r.content) dependsOn.set(r.key, key);
       }
     }
     const content = (planned: DnsRecordPlan): pulumi.Input<string> => {
-      const domain = dependsOn.get(planned.key);
-      if (domain === undefined) return planned.content;
-      return pulumi.output(args.dkimValues[domain]).apply((value) => {
-        const r = planDnsRecords(config, { ...placeholders(), [domain]: value }).find((x) => x.key === planned.key);
+      const key = dependsOn.get(planned.key);
+      if (key === undefined) return planned.content;
+      return pulumi.output(args.dkimValues[key]).apply((value) => {
+        const r = planDnsRecords(config, { ...placeholders(), [key]: value }).find((x) => x.key === planned.key);
         if (!r) throw new Error(`record ${planned.key} vanished from the plan`);
         return r.content;
       });

@@ -14,6 +14,8 @@ export interface MailHostDomain extends HostDomain {
   dkimPrivateKeyPem: pulumi.Input<string>;
   /** chasquid `users` file content (`MailUsers.usersFile`). Secret. */
   usersFile: pulumi.Input<string>;
+  /** PKCS#8 PEM of the domain's Ed25519 DKIM key, with `ed25519Selector`. Secret. */
+  ed25519PrivateKeyPem?: pulumi.Input<string>;
 }
 
 /** How the host's PTR gets to be its host name (owner only): set through Contabo's API, or checked. */
@@ -76,7 +78,7 @@ export class MailHost extends pulumi.ComponentResource {
     const plan: HostPlanInput = {
       host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall,
       stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
-      domains: args.domains.map(({ name: n, dkimSelector, aliasesFile }) => ({ name: n, dkimSelector, aliasesFile })),
+      domains: args.domains.map(({ name: n, dkimSelector, ed25519Selector, aliasesFile }) => ({ name: n, dkimSelector, ed25519Selector, aliasesFile })),
     };
     const firstContact: command.types.input.remote.ConnectionArgs = {
       host: host.ipv4,
@@ -123,7 +125,8 @@ export class MailHost extends pulumi.ComponentResource {
       return step(`domain-${d.name}`, {
         create: domainCommand(plan, planned),
         delete: domainDeleteCommand(plan, d.name),
-        stdin: pulumi.secret(pulumi.all([d.usersFile, d.dkimPrivateKeyPem]).apply(([users, key]) => domainStdin(planned, users, key))),
+        stdin: pulumi.secret(pulumi.all([d.usersFile, d.dkimPrivateKeyPem, d.ed25519PrivateKeyPem])
+          .apply(([users, key, ed25519]) => domainStdin(planned, users, key, ed25519))),
       }, [tls ?? this.claims], true);
     });
 

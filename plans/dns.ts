@@ -1,6 +1,6 @@
 // The full DNS plan of a stack: one pure function from validated config (and the DKIM public keys)
 // to every record, in a stable order. Components publish exactly this list.
-import type { StackConfig } from "../stacks/schema";
+import type { DomainConfig, StackConfig } from "../stacks/schema";
 import { dmarcValue, spfValue } from "./mail-records";
 import { txtContent } from "./txt";
 
@@ -25,8 +25,22 @@ export interface DnsRecordPlan {
   comment: string;
 }
 
-/** Per mail domain: its DKIM record value (`v=DKIM1; k=rsa; p=…`, see `dkimValue`). */
+/** Per DKIM record name (`<selector>._domainkey.<domain>`): its value (`v=DKIM1; k=…; p=…`, see `dkimValue`). */
 export type DkimValues = Record<string, string>;
+
+/** One DKIM key a domain signs with: RSA 2048 at `dkimSelector`, and Ed25519 at `ed25519Selector` when set. */
+export interface DkimKeyPlan {
+  selector: string;
+  algorithm: "rsa" | "ed25519";
+  /** `<selector>._domainkey.<domain>`: where its public key is published, and its key in DkimValues. */
+  recordName: string;
+}
+
+export function dkimKeysOf(domain: Pick<DomainConfig, "name" | "dkimSelector" | "ed25519Selector">): DkimKeyPlan[] {
+  const selectors: [string, DkimKeyPlan["algorithm"]][] = [[domain.dkimSelector, "rsa"]];
+  if (domain.ed25519Selector) selectors.push([domain.ed25519Selector, "ed25519"]);
+  return selectors.map(([selector, algorithm]) => ({ selector, algorithm, recordName: dkimRecordName(selector, domain.name) }));
+}
 
 /** MX priority of the i-th host: 10, 20, 30… (the first host is preferred). */
 export const mxPriority = (hostIndex: number) => 10 * (hostIndex + 1);
@@ -64,9 +78,11 @@ export function planDnsRecords(config: StackConfig, dkim: DkimValues): DnsRecord
     config.hosts.forEach((host, i) =>
       add({ zone, name, type: "MX", content: host.hostname, priority: mxPriority(i), comment: "mailstack: mail host" }, `-${host.hostname}`));
     add({ zone, name, type: "TXT", content: txtContent(spfValue(senders, domain.spf)), comment: "mailstack: SPF" });
-    const dkimRecord = dkim[name];
-    if (dkimRecord === undefined) throw new Error(`no DKIM record value for ${name}`);
-    add({ zone, name: dkimRecordName(domain.dkimSelector, name), type: "TXT", content: txtContent(dkimRecord), comment: "mailstack: DKIM" });
+    for (const key of dkimKeysOf(domain)) {
+      const value = dkim[key.recordName];
+      if (value === undefined) throw new Error(`no DKIM record value for ${key.recordName}`);
+      add({ zone, name: key.recordName, type: "TXT", content: txtContent(value), comment: key.algorithm === "rsa" ? "mailstack: DKIM" : "mailstack: DKIM (Ed25519)" });
+    }
     add({ zone, name: `_dmarc.${name}`, type: "TXT", content: txtContent(dmarcValue(domain.dmarc)), comment: "mailstack: DMARC" });
 
     // RFC 7489 §7.1: reports for this domain sent to another of our domains need that domain's consent.

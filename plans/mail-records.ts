@@ -23,6 +23,18 @@ export function dmarcValue(dmarc: DmarcConfig): string {
   return tags.join("; ");
 }
 
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/** `v=DKIM1; k=ed25519; p=…` (RFC 8463): the raw 32-byte public key, not its SPKI. */
+export function dkimEd25519Value(publicKeyPem: string): string {
+  const key = createPublicKey(publicKeyPem);
+  if (key.asymmetricKeyType !== "ed25519") throw new Error(`an Ed25519 DKIM key must be Ed25519, got ${key.asymmetricKeyType}`);
+  const spki = key.export({ format: "der", type: "spki" });
+  if (spki.length !== 44 || !spki.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) throw new Error("unexpected Ed25519 SubjectPublicKeyInfo");
+  return `v=DKIM1; k=ed25519; p=${spki.subarray(12).toString("base64")}`;
+}
+
 /** The base64 SubjectPublicKeyInfo of an RSA public key PEM: DKIM's `p=` for `k=rsa`. */
 export function dkimPublicKeyBase64(publicKeyPem: string): string {
   const key = createPublicKey(publicKeyPem);

@@ -5,9 +5,11 @@
 # loads a domain's folder and native DKIM keys only at start, so a new domain or key restarts it.
 # How DKIM is signed is decided here, from the chasquid installed now (it may have been upgraded
 # since the last deploy): natively from 1.14, else by the packaged post-data hook with dkimpy.
-# Parameters: MS_DOMAIN, MS_SELECTOR, MS_STACK. Bundle (stdin, secret): users, aliases, dkim.pem (PKCS#8).
+# Parameters: MS_DOMAIN, MS_SELECTOR, MS_STACK, MS_ED25519_SELECTOR (optional). Bundle (stdin,
+# secret): users, aliases, dkim.pem (PKCS#8 RSA), dkim-ed25519.pem (PKCS#8 Ed25519, with its selector).
 set -euo pipefail
 : "${MS_DOMAIN:?}" "${MS_SELECTOR:?}" "${MS_STACK:?}"
+MS_ED25519_SELECTOR=${MS_ED25519_SELECTOR:-}
 etc=/etc/chasquid
 dir=$etc/domains/$MS_DOMAIN
 restart=()
@@ -35,11 +37,18 @@ install_file "$dir/aliases" 0640 root:chasquid <"$bundle/aliases" | sed 's/^/wro
 
 version=$(chasquid_version)
 if version_ge "$version" 1.14; then
-  # chasquid 1.14+: domains/<d>/dkim:<selector>.pem, loaded at start; every file found signs.
+  # chasquid 1.14+: domains/<d>/dkim:<selector>.pem, loaded at start; every file found signs
+  # (RSA and Ed25519 alike), so the files present are exactly this stack's keys.
+  keep=("$dir/dkim:$MS_SELECTOR.pem")
   wrote=$(install_file "$dir/dkim:$MS_SELECTOR.pem" 0640 root:chasquid <"$bundle/dkim.pem")
   [ -z "$wrote" ] || restart+=("dkim $MS_DOMAIN")
+  if [ -n "$MS_ED25519_SELECTOR" ]; then
+    keep+=("$dir/dkim:$MS_ED25519_SELECTOR.pem")
+    wrote=$(install_file "$dir/dkim:$MS_ED25519_SELECTOR.pem" 0640 root:chasquid <"$bundle/dkim-ed25519.pem")
+    [ -z "$wrote" ] || restart+=("ed25519 dkim $MS_DOMAIN")
+  fi
   for old in "$dir"/dkim:*.pem; do
-    if [ -e "$old" ] && [ "$old" != "$dir/dkim:$MS_SELECTOR.pem" ]; then
+    if [ -e "$old" ] && [[ ! " ${keep[*]} " == *" $old "* ]]; then
       rm -f "$old"
       restart+=("old dkim $old")
     fi
@@ -59,6 +68,7 @@ else
   for old in "$dir"/dkim:*.pem; do
     [ -e "$old" ] && rm -f "$old" && restart+=("dkim $MS_DOMAIN by the hook")
   done
+  [ -z "$MS_ED25519_SELECTOR" ] || log "domain $MS_DOMAIN: chasquid $version signs through its hook, with RSA only: the Ed25519 key waits for chasquid 1.14+"
   dkim=hook
 fi
 

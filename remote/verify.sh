@@ -5,10 +5,12 @@
 # logs in on 587 after STARTTLS and a wrong password is refused; a message signed with each
 # domain's installed DKIM key verifies against the key DNS publishes; the firewall table is loaded.
 # Parameters: MS_HOSTNAME, MS_IPV4, MS_IPV6 (may be empty), MS_DKIM ("<domain>:<selector> ..."),
-# MS_FIREWALL (yes|no|owner: the stack that owns the host checks its firewall). Stdin (secret): "<address> <password>" per line.
+# MS_DKIM_ED25519 (optional, the same for Ed25519 keys), MS_FIREWALL (yes|no|owner: the stack that
+# owns the host checks its firewall). Stdin (secret): "<address> <password>" per line.
 set -euo pipefail
 : "${MS_HOSTNAME:?}" "${MS_IPV4:?}" "${MS_DKIM:?}" "${MS_FIREWALL:?}"
 MS_IPV6=${MS_IPV6:-}
+MS_DKIM_ED25519=${MS_DKIM_ED25519:-}
 failures=()
 fail() { failures+=("$*"); printf 'FAIL %s\n' "$*"; }
 pass() { printf 'ok   %s\n' "$*"; }
@@ -70,23 +72,40 @@ if openssl x509 -noout -checkend 86400 -in "$live" >/dev/null 2>&1; then pass "c
 # against the record DNS publishes now.
 message=$(mktemp)
 trap 'rm -f "$message"' EXIT
+write_message() {
+  # LF line ends, as chasquid-util dkim-sign folds its header with LF.
+  printf 'From: mailstack-verify@%s\nTo: nobody@example.invalid\nSubject: mailstack verification\n\nDKIM check.\n' "$1" >"$message"
+}
+# verify_native <domain> <selector> <key file> <what>: chasquid's own signer and verifier.
+verify_native() {
+  local signature result
+  write_message "$1"
+  signature=$(chasquid-util dkim-sign "$1" "$2" "$3" <"$message" 2>&1 || true)
+  result=$({ printf '%s\n' "$signature"; cat "$message"; } | chasquid-util dkim-verify 2>&1 || true)
+  if grep -q "dkim=pass.*header.d=$1" <<<"$result"; then pass "DKIM $2._domainkey.$1: signed with chasquid's $4, verified against DNS"
+  else fail "DKIM $2._domainkey.$1 ($4) does not verify against DNS: $(tr -s '\r\n\t' ' ' <<<"$result")"; fi
+}
 for pair in $MS_DKIM; do
   domain=${pair%%:*} selector=${pair#*:}
   native=/etc/chasquid/domains/$domain/dkim:$selector.pem
   hook=/etc/chasquid/certs/$domain/dkim_privkey.pem
-  # LF line ends, as chasquid-util dkim-sign folds its header with LF.
-  printf 'From: mailstack-verify@%s\nTo: nobody@example.invalid\nSubject: mailstack verification\n\nDKIM check.\n' "$domain" >"$message"
   if [ -f "$native" ]; then
-    signature=$(chasquid-util dkim-sign "$domain" "$selector" "$native" <"$message" 2>&1 || true)
-    result=$({ printf '%s\n' "$signature"; cat "$message"; } | chasquid-util dkim-verify 2>&1 || true)
-    if grep -q "dkim=pass.*header.d=$domain" <<<"$result"; then pass "DKIM $selector._domainkey.$domain: signed with chasquid's key, verified against DNS"
-    else fail "DKIM $selector._domainkey.$domain does not verify against DNS: $(tr -s '\r\n\t' ' ' <<<"$result")"; fi
+    verify_native "$domain" "$selector" "$native" key
   elif [ -f "$hook" ] && command -v dkimsign >/dev/null; then
+    write_message "$domain"
     if dkimsign "$selector" "$domain" "$hook" <"$message" | dkimverify >/dev/null 2>&1; then pass "DKIM $selector._domainkey.$domain: signed with the hook's key, verified against DNS"
     else fail "DKIM $selector._domainkey.$domain does not verify against DNS (hook key $hook)"; fi
   else
     fail "no DKIM key installed for $domain (neither $native nor $hook with dkimsign)"
   fi
+done
+# Ed25519: signed natively only (chasquid 1.14+); with the hook there is no such key to check.
+for pair in $MS_DKIM_ED25519; do
+  domain=${pair%%:*} selector=${pair#*:}
+  native=/etc/chasquid/domains/$domain/dkim:$selector.pem
+  if [ -f "$native" ]; then verify_native "$domain" "$selector" "$native" "Ed25519 key"
+  elif version_ge "$(chasquid_version)" 1.14; then fail "no Ed25519 DKIM key installed for $domain ($native)"
+  else pass "DKIM $selector._domainkey.$domain: no Ed25519 signature before chasquid 1.14"; fi
 done
 
 if [ "$MS_FIREWALL" = yes ]; then

@@ -62,6 +62,12 @@ export interface DomainConfig {
   dmarc: DmarcConfig;
   /** DKIM selector. @default "mailstack" */
   dkimSelector: string;
+  /**
+   * Selector of a second, Ed25519 signature (RFC 8463) next to the RSA one, on chasquid 1.14+.
+   * Receivers that do not check Ed25519 (Gmail) still pass DKIM on the RSA signature.
+   * @default none (RSA only)
+   */
+  ed25519Selector?: string;
 }
 
 export interface AcmeConfig {

@@ -139,7 +139,7 @@ function parseValue(raw: string): Json {
 }
 
 const HOST_KEYS = ["hostname", "zone", "ipv4", "ipv6", "sshUser", "sshPort", "sshHostKey", "firewall", "owner"];
-const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSelector"];
+const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSelector", "ed25519Selector"];
 const SPF_KEYS = ["include", "all"];
 const DMARC_KEYS = ["policy", "fo", "rua", "ruf", "adkim", "aspf"];
 const ACME_KEYS = ["email", "directory", "caBundle"];
@@ -237,6 +237,8 @@ function readAliases(r: Reader, key: string, value: Json | undefined, domain: st
   return out;
 }
 
+const isSelector = (s: string) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(s);
+
 function readDomain(r: Reader, key: string, value: Json): DomainConfig | undefined {
   const o = r.object(key, value, DOMAIN_KEYS, "each domain is { name, zone?, users, aliases?, spf?, dmarc?, dkimSelector? }");
   if (!o) return undefined;
@@ -250,13 +252,17 @@ function readDomain(r: Reader, key: string, value: Json): DomainConfig | undefin
   const aliases = readAliases(r, `${key}.aliases`, o.aliases, name ?? "");
   const spf = readSpf(r, `${key}.spf`, o.spf);
   const dmarc = readDmarc(r, `${key}.dmarc`, o.dmarc);
-  const dkimSelector = r.string(`${key}.dkimSelector`, o.dkimSelector ?? DEFAULT_DKIM_SELECTOR, (s) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(s),
+  const dkimSelector = r.string(`${key}.dkimSelector`, o.dkimSelector ?? DEFAULT_DKIM_SELECTOR, isSelector,
     "a DNS label", "use letters, digits and hyphens, e.g. mailstack or 2026a");
+  const ed25519Selector = r.string(`${key}.ed25519Selector`, o.ed25519Selector, isSelector, "a DNS label", "use letters, digits and hyphens, e.g. mailstack-ed");
+  if (ed25519Selector !== undefined && ed25519Selector === dkimSelector) {
+    r.add(`${key}.ed25519Selector`, `"${ed25519Selector}" is also the RSA key's dkimSelector`, "give the Ed25519 key a selector of its own, e.g. mailstack-ed");
+  }
   if (users.length === 0 && Object.keys(aliases).length === 0) {
     r.add(`${key}.users`, "the domain has no users and no aliases", "add a user who sends, or aliases that forward mail");
   }
   if (name === undefined || zone === undefined || dkimSelector === undefined) return undefined;
-  return { name, zone, users, aliases, spf, dmarc, dkimSelector };
+  return { name, zone, users, aliases, spf, dmarc, dkimSelector, ...(ed25519Selector ? { ed25519Selector } : {}) };
 }
 
 function readAcme(r: Reader, value: Json | undefined): AcmeConfig | undefined {

@@ -8,6 +8,8 @@ import { localCommand, localNodeCommand, readRemoteScript, stepCommand } from ".
 export interface HostDomain {
   name: string;
   dkimSelector: string;
+  /** Selector of the domain's Ed25519 key, when it has one (signs on chasquid 1.14+ only). */
+  ed25519Selector?: string;
   aliasesFile: string;
 }
 
@@ -77,15 +79,22 @@ export function chasquidStdin(input: HostPlanInput): string {
   return renderBundle({ "chasquid.conf": renderChasquidConf({ hostname: input.host.hostname, monitoringPort: input.monitoringPort }) });
 }
 
-export const domainCommand = (input: HostPlanInput, domain: HostDomain) =>
-  stepCommand("domain", { MS_DOMAIN: domain.name, MS_SELECTOR: domain.dkimSelector, MS_STACK: input.stack }, sudo(input.host));
+// Parameters a feature adds are there only when it is on: a deployed stack's steps stay the same.
+export const domainCommand = (input: HostPlanInput, domain: HostDomain) => stepCommand("domain", {
+  MS_DOMAIN: domain.name, MS_SELECTOR: domain.dkimSelector, MS_STACK: input.stack,
+  ...(domain.ed25519Selector ? { MS_ED25519_SELECTOR: domain.ed25519Selector } : {}),
+}, sudo(input.host));
 export const domainDeleteCommand = (input: HostPlanInput, domain: string) =>
   stepCommand("domain-remove", { MS_DOMAIN: domain, MS_STACK: input.stack }, sudo(input.host));
 
-/** Secret: holds the users file (password hashes) and the DKIM private key (PKCS#8 PEM). */
-export function domainStdin(domain: HostDomain, usersFile: string, dkimPrivateKeyPem: string): string {
+/** Secret: holds the users file (password hashes) and the DKIM private keys (PKCS#8 PEM). */
+export function domainStdin(domain: HostDomain, usersFile: string, dkimPrivateKeyPem: string, ed25519PrivateKeyPem?: string): string {
   if (!dkimPrivateKeyPem) throw new Error(`no DKIM private key for ${domain.name}`);
-  return renderBundle({ users: usersFile, aliases: domain.aliasesFile, "dkim.pem": dkimPrivateKeyPem });
+  if (domain.ed25519Selector && !ed25519PrivateKeyPem) throw new Error(`no Ed25519 DKIM private key for ${domain.name}`);
+  return renderBundle({
+    users: usersFile, aliases: domain.aliasesFile, "dkim.pem": dkimPrivateKeyPem,
+    ...(domain.ed25519Selector ? { "dkim-ed25519.pem": ed25519PrivateKeyPem! } : {}),
+  });
 }
 
 export function verifyCommand(input: HostPlanInput): string {
@@ -94,6 +103,9 @@ export function verifyCommand(input: HostPlanInput): string {
     MS_IPV4: input.host.ipv4,
     MS_IPV6: input.host.ipv6 ?? "",
     MS_DKIM: input.domains.map((d) => `${d.name}:${d.dkimSelector}`).join(" "),
+    // Checked where chasquid signs natively (1.14+); the post-data hook signs with RSA only.
+    ...(input.domains.some((d) => d.ed25519Selector)
+      ? { MS_DKIM_ED25519: input.domains.filter((d) => d.ed25519Selector).map((d) => `${d.name}:${d.ed25519Selector}`).join(" ") } : {}),
     // The firewall is the owner's: a stack that only adds domains does not check it.
     MS_FIREWALL: !input.host.owner ? "owner" : input.firewall ? "yes" : "no",
   }, sudo(input.host));

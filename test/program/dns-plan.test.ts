@@ -15,7 +15,7 @@ const base = { ttl: 3600, proxied: false as const };
 describe("DNS plan", () => {
   test("the seed's config yields exactly the expected records", () => {
     const dkim = dkimValue(publicKeyPem);
-    const records = planDnsRecords(seedConfig, { "user.tax": dkim });
+    const records = planDnsRecords(seedConfig, { "mailstack._domainkey.user.tax": dkim });
     assert.deepEqual(records, [
       { key: "a-mail.user.tax", zone: "user.tax", name: "mail.user.tax", type: "A", content: "203.0.113.25", comment: "mailstack: mail host", ...base },
       { key: "aaaa-mail.user.tax", zone: "user.tax", name: "mail.user.tax", type: "AAAA", content: "2001:db8:25::25", comment: "mailstack: mail host", ...base },
@@ -28,7 +28,7 @@ describe("DNS plan", () => {
   });
 
   test("the DKIM record splits into 255-byte strings that join back to the key", () => {
-    const records = planDnsRecords(seedConfig, { "user.tax": dkimValue(publicKeyPem) });
+    const records = planDnsRecords(seedConfig, { "mailstack._domainkey.user.tax": dkimValue(publicKeyPem) });
     const dkimRecord = records.find((r) => r.name === "mailstack._domainkey.user.tax")!;
     const strings = txtStrings(dkimRecord.content);
     assert.equal(strings.length, 2, "RSA-2048 DKIM is 410 bytes: two strings");
@@ -40,7 +40,7 @@ describe("DNS plan", () => {
   });
 
   test("every TXT string is at most 255 bytes", () => {
-    const records = planDnsRecords(seedConfig, { "user.tax": dkimValue(publicKeyPem) });
+    const records = planDnsRecords(seedConfig, { "mailstack._domainkey.user.tax": dkimValue(publicKeyPem) });
     for (const r of records.filter((x) => x.type === "TXT")) {
       for (const s of txtStrings(r.content)) assert.ok(Buffer.byteLength(s) <= 255, `${r.name}: ${s.length}`);
     }
@@ -52,7 +52,7 @@ describe("DNS plan", () => {
     raw["mailstack:hosts"].push({ hostname: "mx2.user.tax", ipv4: "198.51.100.7" });
     raw["mailstack:domains"].push({ name: "shop.example", users: ["sales"], aliases: { sales: "boss@gmail.test" }, dmarc: { policy: "reject", rua: ["rua@user.tax"] } });
     const config = validateStackConfig(toEngineConfig(raw));
-    const records = planDnsRecords(config, { "user.tax": dkimValue(publicKeyPem), "shop.example": dkimValue(publicKeyPem) });
+    const records = planDnsRecords(config, { "mailstack._domainkey.user.tax": dkimValue(publicKeyPem), "mailstack._domainkey.shop.example": dkimValue(publicKeyPem) });
 
     for (const domain of ["user.tax", "shop.example"]) {
       const mx = records.filter((r) => r.type === "MX" && r.name === domain).map((r) => [r.content, r.priority]);
@@ -73,7 +73,7 @@ describe("DNS plan", () => {
   });
 
   test("a missing DKIM value is a programming error, not a silent omission", () => {
-    assert.throws(() => planDnsRecords(seedConfig, {}), /no DKIM record value for user.tax/);
+    assert.throws(() => planDnsRecords(seedConfig, {}), /no DKIM record value for mailstack._domainkey.user.tax/);
   });
 });
 

@@ -50,7 +50,7 @@ test("DnsRecords takes its Cloudflare provider from the resource options, for re
   await engine.start();
   const config = validateStackConfig(toEngineConfig(seed));
   const provider = new cloudflare.Provider("cf-other-account", { apiToken: "not-real" });
-  new DnsRecords("dns", { config, dkimValues: { "user.tax": "v=DKIM1; k=rsa; p=AAAA" } }, { providers: [provider] });
+  new DnsRecords("dns", { config, dkimValues: { "mailstack._domainkey.user.tax": "v=DKIM1; k=rsa; p=AAAA" } }, { providers: [provider] });
   await engine.settle();
   const providerRef = `${await outputValue(provider.urn)}::${await outputValue(provider.id)}`;
   const records = engine.ofType("cloudflare:index/dnsRecord:DnsRecord");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, test } from "node:test";
 import { renderAliasesFile } from "../../plans/aliases-file";
-import { dkimRecordName, mxPriority, planDnsRecords } from "../../plans/dns";
+import { dkimKeysOf, dkimRecordName, mxPriority, planDnsRecords } from "../../plans/dns";
 import { renderBundle } from "../../plans/host/bundle";
 import { renderChasquidConf } from "../../plans/host/chasquid-conf";
 import { parseBaseReport, parsePreflight } from "../../plans/host/preflight";
@@ -27,7 +27,9 @@ const domain = (name: string, over: Partial<DomainConfig> = {}): DomainConfig =>
   ({ name, zone: name, users: ["i"], aliases: {}, spf: { include: [], all: "~all" }, dmarc: dmarc(), dkimSelector: "mailstack", ...over });
 const stack = (hosts: HostConfig[], domains: DomainConfig[], dnsTtl = 300): StackConfig =>
   ({ hosts, domains, acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, dnsTtl, allowKeyReplacement: false, reverseDns: { check: "stop" } });
-const dkimFor = (names: string[]) => Object.fromEntries(names.map((n) => [n, "v=DKIM1; k=rsa; p=AAAA"]));
+/** The plan with a placeholder value for every DKIM key of the config. */
+const planWithKeys = (config: StackConfig) =>
+  planDnsRecords(config, Object.fromEntries(config.domains.flatMap(dkimKeysOf).map((k) => [k.recordName, "v=DKIM1; k=rsa; p=AAAA"])));
 
 /** Decodes a `FILE <name> <base64>` bundle. */
 const unbundle = (bundle: string) => Object.fromEntries(bundle.trim().split("\n").filter(Boolean).map((line) => {
@@ -81,7 +83,7 @@ describe("TXT strings", () => {
 
 describe("DNS plan", () => {
   test("a host without IPv6: no AAAA, HELO SPF without ip6:, and the stack's TTL on every record", () => {
-    const records = planDnsRecords(stack([host()], [domain("user.tax")], 300), dkimFor(["user.tax"]));
+    const records = planWithKeys(stack([host()], [domain("user.tax")], 300));
     assert.deepEqual(records.filter((r) => r.name === "mail.user.tax").map((r) => [r.key, r.type, r.content]), [
       ["a-mail.user.tax", "A", "203.0.113.25"],
       ["txt-mail.user.tax", "TXT", '"v=spf1 ip4:203.0.113.25 -all"'],
@@ -93,7 +95,7 @@ describe("DNS plan", () => {
   test("MX priorities and names", () => {
     assert.deepEqual([0, 1, 2].map(mxPriority), [10, 20, 30]);
     assert.equal(dkimRecordName("s2026", "user.tax"), "s2026._domainkey.user.tax");
-    const two = planDnsRecords(stack([host(), host({ hostname: "mx2.user.tax", ipv4: "203.0.113.26", ipv6: "2001:db8::26" })], [domain("user.tax", { dkimSelector: "s1" })]), dkimFor(["user.tax"]));
+    const two = planWithKeys(stack([host(), host({ hostname: "mx2.user.tax", ipv4: "203.0.113.26", ipv6: "2001:db8::26" })], [domain("user.tax", { dkimSelector: "s1" })]));
     assert.deepEqual(two.filter((r) => r.type === "MX").map((r) => [r.key, r.content, r.priority]),
       [["mx-user.tax-mail.user.tax", "mail.user.tax", 10], ["mx-user.tax-mx2.user.tax", "mx2.user.tax", 20]]);
     assert.ok(two.some((r) => r.key === "txt-s1._domainkey.user.tax" && r.comment === "mailstack: DKIM"));
@@ -103,7 +105,7 @@ describe("DNS plan", () => {
   test("DMARC reports to another domain of the stack are authorised there, once; reports to itself or outside are not", () => {
     const shop = domain("shop.example", { zone: "example", dmarc: dmarc({ rua: ["rua@User.Tax", "shop@shop.example", "x@gmail.com"], ruf: ["ruf@user.tax"] }) });
     const user = domain("user.tax", { dmarc: dmarc({ rua: ["rua@user.tax"] }) });
-    const records = planDnsRecords(stack([host()], [user, shop]), dkimFor(["user.tax", "shop.example"]));
+    const records = planWithKeys(stack([host()], [user, shop]));
     const auth = records.filter((r) => r.comment === "mailstack: DMARC report authorisation");
     assert.deepEqual(auth, [{
       key: "txt-shop.example._report._dmarc.user.tax", zone: "user.tax", name: "shop.example._report._dmarc.user.tax", type: "TXT",
@@ -113,7 +115,7 @@ describe("DNS plan", () => {
   });
 
   test("a domain in a parent zone keeps its zone on every record", () => {
-    const records = planDnsRecords(stack([host()], [domain("news.user.tax", { zone: "user.tax" })]), dkimFor(["news.user.tax"]));
+    const records = planWithKeys(stack([host()], [domain("news.user.tax", { zone: "user.tax" })]));
     assert.deepEqual([...new Set(records.map((r) => r.zone))], ["user.tax"]);
     assert.deepEqual(records.filter((r) => r.name.endsWith("news.user.tax")).map((r) => r.comment),
       ["mailstack: mail host", "mailstack: SPF", "mailstack: DKIM", "mailstack: DMARC"]);
