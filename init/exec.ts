@@ -19,26 +19,37 @@ export interface ExecOptions {
   timeoutMs?: number;
 }
 
-/** Runs `file args` (no shell) and resolves when it exits; never rejects. */
+/** Runs `file args` (no shell) and resolves when it exits or its time is up; never rejects. */
 export function exec(file: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
     let stdout = "";
     let stderr = "";
     let failure: string | undefined;
+    let done = false;
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+    const finish = (status: number | null) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      resolve({ status: failure === undefined ? status : null, stdout, stderr, failure });
+    };
     const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
       failure = `timed out after ${Math.round(opts.timeoutMs! / 1000)} s`;
       child.kill("SIGKILL");
+      // A grandchild may still hold the pipes open: stop waiting for them.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish(null);
     }, opts.timeoutMs);
     child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
     child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
     // A child that exits without reading its stdin makes the write fail with EPIPE: not our error.
     child.stdin.on("error", () => undefined);
     child.stdin.end(opts.stdin ?? "");
-    child.on("error", (e) => { failure ??= e.message; });
-    child.on("close", (code) => {
-      if (timer) clearTimeout(timer);
-      resolve({ status: failure === undefined ? code : null, stdout, stderr, failure });
+    child.on("error", (e) => {
+      failure ??= e.message;
+      finish(null);
     });
+    child.on("close", (code) => finish(code));
   });
 }

@@ -80,17 +80,18 @@ async function init(argv: string[], deps: InitDeps): Promise<number> {
 
   // What needs no question and no network first: a refusal here costs the person nothing.
   const dir = resolve(deps.cwd, values.dir ?? ".");
-  const stack = values.stack ?? "prod";
-  const stackFile = join(dir, `Pulumi.${stack.split("/").pop()}.yaml`);
-  const early = Object.entries(values).map(([k, v]) => valueProblem(k, v!, read)).filter((p): p is string => p !== undefined);
-  if (!existsSync(join(dir, "Pulumi.yaml"))) early.push(`--dir ${dir} has no Pulumi.yaml: run init in the mailstack folder, or give --dir`);
+  if (!existsSync(join(dir, "Pulumi.yaml"))) throw new Stop(`--dir ${dir} has no Pulumi.yaml: run init in the mailstack folder, or give --dir`, EXIT.usage);
+  const stackFile = join(dir, `Pulumi.${(values.stack ?? "prod").split("/").pop()}.yaml`);
+  const setup: string[] = [];
   if (existsSync(stackFile) && !flags.switches.has("force")) {
-    early.push(`${stackFile} exists: --force overwrites it (keeping its secrets provider), or choose another --stack`);
+    setup.push(`${stackFile} exists: --force overwrites it (keeping its secrets provider), or choose another --stack`);
   }
   if (!prompter && !flags.switches.has("yes") && values["host-fingerprint"] === undefined) {
-    early.push("--yes or --host-fingerprint SHA256:... is needed to accept the VPS's host key without a prompt");
+    setup.push("--yes or --host-fingerprint SHA256:... is needed to accept the VPS's host key without a prompt");
   }
-  if (early.length > 0) throw new Stop(list("nothing was written:", early), EXIT.usage);
+  const given = Object.entries(values).map(([k, v]) => valueProblem(k, v!, read)).filter((p): p is string => p !== undefined);
+  // Before the first question: a bad flag would otherwise show only after all of them.
+  if (prompter && given.length + setup.length > 0) throw new Stop(list("nothing was written:", [...given, ...setup]), EXIT.usage);
 
   const cli: PulumiCli = { bin: values.pulumi ?? "pulumi", dir, env: { ...deps.env } };
   const backend = await backendUrl(cli);
@@ -102,18 +103,16 @@ async function init(argv: string[], deps: InitDeps): Promise<number> {
   if (prompter && !resolved.answers) throw new Stop(list("nothing was written:", [...resolved.missing, ...resolved.problems]), EXIT.usage);
   const secrets = await gatherSecrets(prompter, deps.env, values, passphraseNeeded(backend, deps.env, existing), !/^encryptionsalt:/m.test(existing));
   const missing = [...resolved.missing, ...secrets.missing];
-  const problems = [...(missing.length ? [`missing: ${missing.join(", ")}`] : []), ...resolved.problems];
+  const problems = [...(missing.length ? [`missing: ${missing.join(", ")}`] : []), ...resolved.problems, ...setup];
   if (problems.length > 0 || !resolved.answers) throw new Stop(list("nothing was written:", problems), EXIT.usage);
   const answers = resolved.answers;
 
   deps.out(`Checking the Cloudflare token at ${answers.cloudflareBaseUrl} ...`);
   const zones = await checkCloudflare({ baseUrl: answers.cloudflareBaseUrl, token: secrets.values.cloudflareToken!, fetch: deps.fetch },
     [answers.domain, answers.hostname]);
-  const input: StackFileInput = {
-    answers, hostKey: await acceptHostKey(answers, flags, prompter, deps),
-    domainZone: zones.get(answers.domain)!, hostZone: zones.get(answers.hostname)!,
-  };
-  deps.out(`  zone of ${answers.domain}: ${input.domainZone}; of ${answers.hostname}: ${input.hostZone}`);
+  const [domainZone, hostZone] = [zones.get(answers.domain)!, zones.get(answers.hostname)!];
+  deps.out(`  zone of ${answers.domain}: ${domainZone}; of ${answers.hostname}: ${hostZone}`);
+  const input: StackFileInput = { answers, hostKey: await acceptHostKey(answers, flags, prompter, deps), domainZone, hostZone };
 
   const sshPrivateKey = read(answers.sshKeyFile);
   const refused = configProblems(stackConfig(input), { sshPrivateKey, cloudflareToken: secrets.values.cloudflareToken! });
@@ -123,7 +122,7 @@ async function init(argv: string[], deps: InitDeps): Promise<number> {
     "mailstack:sshPrivateKey": sshPrivateKey, "cloudflare:apiToken": secrets.values.cloudflareToken!,
     "mailstack:contabo.clientSecret": secrets.values.contaboClientSecret, "mailstack:contabo.apiPassword": secrets.values.contaboApiPassword,
   }, secrets.values.passphrase, deps);
-  nextSteps(answers, stackFile, deps.out);
+  nextSteps(answers, stackFile, dir === resolve(deps.cwd) ? undefined : dir, deps.out);
   return EXIT.ok;
 }
 
@@ -213,12 +212,14 @@ async function write(cli: PulumiCli, stackFile: string, input: StackFileInput, v
   }
 }
 
-function nextSteps(a: Answers, stackFile: string, out: (t: string) => void): void {
+/** The next commands (from the project folder: `cd` first when it is not the current one). */
+function nextSteps(a: Answers, stackFile: string, cd: string | undefined, out: (t: string) => void): void {
   out([
     "",
     `Done: ${stackFile}.`,
     `Before the first up, set the reverse DNS (PTR) of ${[a.ipv4, a.ipv6].filter(Boolean).join(" and ")} to ${a.hostname} in the provider's panel.`,
     "Next:",
+    ...(cd ? [`  cd ${cd}`] : []),
     `  pulumi preview --stack ${a.stack}`,
     `  pulumi up --stack ${a.stack}`,
     "",
