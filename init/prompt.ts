@@ -3,6 +3,7 @@
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 
+/** One question at a time: each call waits for the answer before the next is asked. */
 export interface Prompter {
   /** The typed answer, trimmed; the fallback when the answer is empty. */
   ask(question: string, fallback?: string): Promise<string>;
@@ -28,19 +29,32 @@ export function terminalPrompter(input: NodeJS.ReadableStream = process.stdin, o
     },
   });
   const rl = createInterface({ input, output: sink, terminal: true });
-  let pending: ((e: Error) => void) | undefined;
-  rl.on("close", () => pending?.(new PromptClosed("input closed before an answer")));
+  // Lines typed (or pasted) ahead of their question wait here, in order.
+  const typed: string[] = [];
+  let waiting: { resolve: (l: string) => void; reject: (e: Error) => void } | undefined;
+  let closed = false;
+  rl.on("line", (l) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w.resolve(l);
+    } else typed.push(l);
+  });
+  rl.on("close", () => {
+    closed = true;
+    waiting?.reject(new PromptClosed("input closed before an answer"));
+  });
   rl.on("SIGINT", () => {
     output.write("\ninit: interrupted\n");
     process.exit(130);
   });
-  const line = (prompt: string) => new Promise<string>((resolve, reject) => {
-    pending = reject;
-    rl.question(prompt, (answer) => {
-      pending = undefined;
-      resolve(answer);
-    });
-  });
+  const line = (prompt: string) => {
+    rl.setPrompt(prompt);
+    rl.prompt();
+    if (typed.length > 0) return Promise.resolve(typed.shift()!);
+    if (closed) return Promise.reject(new PromptClosed("input closed before an answer"));
+    return new Promise<string>((resolve, reject) => { waiting = { resolve, reject }; });
+  };
   return {
     async ask(question, fallback) {
       const answer = (await line(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim();
