@@ -2,6 +2,7 @@
 // the step from raw text to typed Answers that reports every problem at once, each naming its flag.
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
+import { resolve } from "node:path";
 import { isCertificatePem, isEmail, isHostname, isIPv4, isIPv6, isLocalPart, isPrivateKeyPem } from "../stacks/checks";
 import { DEFAULT_CLOUDFLARE_BASE_URL } from "./flags";
 
@@ -43,7 +44,8 @@ interface Field {
   fallback?: (v: Values) => string | undefined;
   /** The flag the default comes from: when that one is missing, only it is reported. */
   from?: string;
-  normalize?: (s: string) => string;
+  /** `base` is the folder relative paths are read from. */
+  normalize?: (s: string, base: string) => string;
   /** What is wrong with the value ("is not an IPv4 address"), or undefined. */
   check?: (value: string, read: ReadText) => string | undefined;
 }
@@ -51,6 +53,8 @@ interface Field {
 const lower = (s: string) => s.toLowerCase().replace(/\.$/, "");
 /** `~/x` as a shell would expand it: the prompt and `--flag=~/x` get no shell expansion. */
 export const expandHome = (s: string) => (s === "~" || s.startsWith("~/") ? homedir() + s.slice(1) : s);
+/** A file the person named: `~` expanded, relative to the folder they ran init from. */
+export const filePath = (s: string, base: string) => resolve(base, expandHome(s));
 const isHttpsUrl = (s: string) => /^https:\/\/[^\s/]+(\/\S*)?$/.test(s);
 const splitList = (s: string) => s.split(",").map((x) => x.trim().toLowerCase()).filter((x) => x !== "");
 
@@ -115,11 +119,11 @@ export const FIELDS: readonly Field[] = [
     fallback: (v) => (v.users && v.domain ? `${splitList(v.users)[0]}@${v.domain}` : undefined),
     check: (s) => (isEmail(s) ? undefined : "is not an e-mail address") },
   { flag: "acme-directory", check: (s) => (isHttpsUrl(s) ? undefined : "is not an https URL") },
-  { flag: "acme-ca-bundle", normalize: expandHome, check: (f, read) => {
+  { flag: "acme-ca-bundle", normalize: filePath, check: (f, read) => {
     const r = readable(f, read);
     return r.problem ?? (isCertificatePem(r.text!) ? undefined : "is not a PEM certificate");
   } },
-  { flag: "ssh-key", question: "SSH private key file that logs in to the VPS", required: true, normalize: expandHome,
+  { flag: "ssh-key", question: "SSH private key file that logs in to the VPS", required: true, normalize: filePath,
     suggest: () => (existsSync(expandHome("~/.ssh/id_ed25519")) ? "~/.ssh/id_ed25519" : undefined),
     check: (f, read) => {
       const r = readable(f, read);
@@ -154,9 +158,9 @@ export function valueProblem(flag: string, value: string, read: ReadText = readU
   return why === undefined ? undefined : `--${flag} ${value} ${why}`;
 }
 
-/** The value as it will be used (lower-case names, `~` expanded, ...); other flags just trimmed. */
-export function normalized(flag: string, value: string): string {
-  return field(flag)?.normalize?.(value.trim()) ?? value.trim();
+/** The value as it will be used (lower-case names, absolute file paths, ...); other flags just trimmed. */
+export function normalized(flag: string, value: string, base = process.cwd()): string {
+  return field(flag)?.normalize?.(value.trim(), base) ?? value.trim();
 }
 
 export interface Resolved {

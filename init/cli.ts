@@ -7,7 +7,8 @@ async function main(): Promise<number> {
   const prompter = process.stdin.isTTY ? terminalPrompter() : undefined;
   try {
     return await runInit(process.argv.slice(2), {
-      cwd: process.cwd(), env: process.env, prompter,
+      // npm runs scripts in the package's folder (the project); INIT_CWD is where the person typed the command.
+      cwd: process.env.INIT_CWD ?? process.cwd(), projectDir: process.cwd(), env: process.env, prompter,
       out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`),
     });
   } finally {

@@ -2,7 +2,7 @@
 // zones, the host key, the stack file checked by the stack validator, then the stack and its
 // secrets through the Pulumi CLI. Every check comes before the first write, so a refusal leaves
 // nothing behind. Its parts are injected, so tests run it against local servers.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { Answers, defaultOf, normalized, QUESTIONS, ReadText, resolveAnswers, valueProblem, Values } from "./answers";
@@ -14,7 +14,11 @@ import { backendUrl, passphraseNeeded, PulumiCli, PulumiError, selectStack, setS
 import { configProblems, keptKeys, renderStackFile, secretKeys, stackConfig, StackFileInput } from "./stack-file";
 
 export interface InitDeps {
+  /** Where the person ran init: relative paths in flags and answers are read from there. */
   cwd: string;
+  /** The project folder when --dir is not given (default: cwd). `npm run` starts init in the
+   * package's folder, where Pulumi.yaml is, and gives the person's folder as INIT_CWD. */
+  projectDir?: string;
   /** Where the secrets are looked up first, and the environment of every pulumi call. */
   env: NodeJS.ProcessEnv;
   out: (text: string) => void;
@@ -38,7 +42,7 @@ class Stop extends Error {
 
 const list = (title: string, lines: string[]) => `${title}\n${lines.map((l) => `  - ${l}`).join("\n")}`;
 
-/** The secrets init needs, besides the SSH key file. */
+/** The secrets init needs besides the SSH key (a file): from the environment or hidden prompts. */
 interface Secrets {
   cloudflareToken?: string;
   contaboClientSecret?: string;
@@ -74,12 +78,37 @@ async function init(argv: string[], deps: InitDeps): Promise<number> {
     deps.out(helpText());
     return EXIT.ok;
   }
+  const { answers, secrets, cli, stackFile, prompter, read } = await inputs(flags, deps);
+
+  deps.out(`Checking the Cloudflare token at ${answers.cloudflareBaseUrl} ...`);
+  const zones = await checkCloudflare({ baseUrl: answers.cloudflareBaseUrl, token: secrets.cloudflareToken!, fetch: deps.fetch },
+    [answers.domain, answers.hostname]);
+  const [domainZone, hostZone] = [zones.get(answers.domain)!, zones.get(answers.hostname)!];
+  deps.out(`  zone of ${answers.domain}: ${domainZone}; of ${answers.hostname}: ${hostZone}`);
+  const input: StackFileInput = { answers, hostKey: await acceptHostKey(answers, flags, prompter, deps), domainZone, hostZone };
+
+  const sshPrivateKey = read(answers.sshKeyFile);
+  const refused = configProblems(stackConfig(input), { sshPrivateKey, cloudflareToken: secrets.cloudflareToken! });
+  if (refused.length > 0) throw new Stop(list("the stack would not load, so nothing was written:", refused), EXIT.usage);
+
+  await write(cli, stackFile, input, {
+    "mailstack:sshPrivateKey": sshPrivateKey, "cloudflare:apiToken": secrets.cloudflareToken!,
+    "mailstack:contabo.clientSecret": secrets.contaboClientSecret, "mailstack:contabo.apiPassword": secrets.contaboApiPassword,
+  }, secrets.passphrase, deps);
+  nextSteps(answers, stackFile, cli.dir === resolve(deps.cwd) ? undefined : cli.dir, deps.out);
+  return EXIT.ok;
+}
+
+/**
+ * Every input, from flags, the environment and (when it may) prompts: typed, checked, or one stop
+ * that lists every problem. What needs no question and no network is checked first.
+ */
+async function inputs(flags: ParsedFlags, deps: InitDeps) {
   const prompter = flags.switches.has("non-interactive") ? undefined : deps.prompter;
   const read = deps.readText ?? ((f: string) => readFileSync(f, "utf8"));
-  const values: Values = Object.fromEntries(Object.entries(flags.values).map(([k, v]) => [k, normalized(k, v)]));
+  const values: Values = Object.fromEntries(Object.entries(flags.values).map(([k, v]) => [k, normalized(k, v, deps.cwd)]));
 
-  // What needs no question and no network first: a refusal here costs the person nothing.
-  const dir = resolve(deps.cwd, values.dir ?? ".");
+  const dir = values.dir === undefined ? resolve(deps.projectDir ?? deps.cwd) : resolve(deps.cwd, values.dir);
   if (!existsSync(join(dir, "Pulumi.yaml"))) throw new Stop(`--dir ${dir} has no Pulumi.yaml: run init in the mailstack folder, or give --dir`, EXIT.usage);
   const stackFile = join(dir, `Pulumi.${(values.stack ?? "prod").split("/").pop()}.yaml`);
   const setup: string[] = [];
@@ -93,11 +122,13 @@ async function init(argv: string[], deps: InitDeps): Promise<number> {
   // Before the first question: a bad flag would otherwise show only after all of them.
   if (prompter && given.length + setup.length > 0) throw new Stop(list("nothing was written:", [...given, ...setup]), EXIT.usage);
 
-  const cli: PulumiCli = { bin: values.pulumi ?? "pulumi", dir, env: { ...deps.env } };
+  // A path (with a slash) is the person's file; a bare name is looked up on PATH.
+  const bin = values.pulumi?.includes("/") ? resolve(deps.cwd, values.pulumi) : values.pulumi ?? "pulumi";
+  const cli: PulumiCli = { bin, dir, env: { ...deps.env } };
   const backend = await backendUrl(cli);
   const existing = existsSync(stackFile) ? readFileSync(stackFile, "utf8") : "";
 
-  if (prompter) await askMissing(prompter, values, read, deps.err);
+  if (prompter) await askMissing(prompter, values, read, deps);
   const resolved = resolveAnswers(values, read);
   // Prompts checked each answer: what is left (a flag pair half given) stops before the secrets are asked.
   if (prompter && !resolved.answers) throw new Stop(list("nothing was written:", [...resolved.missing, ...resolved.problems]), EXIT.usage);
@@ -105,41 +136,23 @@ async function init(argv: string[], deps: InitDeps): Promise<number> {
   const missing = [...resolved.missing, ...secrets.missing];
   const problems = [...(missing.length ? [`missing: ${missing.join(", ")}`] : []), ...resolved.problems, ...setup];
   if (problems.length > 0 || !resolved.answers) throw new Stop(list("nothing was written:", problems), EXIT.usage);
-  const answers = resolved.answers;
-
-  deps.out(`Checking the Cloudflare token at ${answers.cloudflareBaseUrl} ...`);
-  const zones = await checkCloudflare({ baseUrl: answers.cloudflareBaseUrl, token: secrets.values.cloudflareToken!, fetch: deps.fetch },
-    [answers.domain, answers.hostname]);
-  const [domainZone, hostZone] = [zones.get(answers.domain)!, zones.get(answers.hostname)!];
-  deps.out(`  zone of ${answers.domain}: ${domainZone}; of ${answers.hostname}: ${hostZone}`);
-  const input: StackFileInput = { answers, hostKey: await acceptHostKey(answers, flags, prompter, deps), domainZone, hostZone };
-
-  const sshPrivateKey = read(answers.sshKeyFile);
-  const refused = configProblems(stackConfig(input), { sshPrivateKey, cloudflareToken: secrets.values.cloudflareToken! });
-  if (refused.length > 0) throw new Stop(list("the stack would not load, so nothing was written:", refused), EXIT.usage);
-
-  await write(cli, stackFile, input, {
-    "mailstack:sshPrivateKey": sshPrivateKey, "cloudflare:apiToken": secrets.values.cloudflareToken!,
-    "mailstack:contabo.clientSecret": secrets.values.contaboClientSecret, "mailstack:contabo.apiPassword": secrets.values.contaboApiPassword,
-  }, secrets.values.passphrase, deps);
-  nextSteps(answers, stackFile, dir === resolve(deps.cwd) ? undefined : dir, deps.out);
-  return EXIT.ok;
+  return { answers: resolved.answers, secrets: secrets.values, cli, stackFile, prompter, read };
 }
 
 /** Asks, in order, for each missing value that has a question; re-asks until the answer passes its check. */
-async function askMissing(prompter: Prompter, values: Values, read: ReadText, err: (t: string) => void): Promise<void> {
+async function askMissing(prompter: Prompter, values: Values, read: ReadText, deps: InitDeps): Promise<void> {
   for (const q of QUESTIONS) {
     while (values[q.flag] === undefined) {
       const fallback = defaultOf(q.flag, values);
       const answer = await prompter.ask(q.question, fallback);
       if (answer === "") {
         if (!q.required) break; // optional: none
-        err("  an answer is needed");
+        deps.err("  an answer is needed");
         continue;
       }
-      const value = normalized(q.flag, answer);
+      const value = normalized(q.flag, answer, deps.cwd);
       const problem = valueProblem(q.flag, value, read);
-      if (problem) err(`  ${problem}`);
+      if (problem) deps.err(`  ${problem}`);
       else values[q.flag] = value;
     }
   }
@@ -191,25 +204,26 @@ async function acceptHostKey(a: Answers, flags: ParsedFlags, prompter: Prompter 
   throw new Stop("the host key was not accepted; nothing was written", EXIT.failed);
 }
 
-/** The stack, its file (keeping a secrets provider it had) and its secrets, each through stdin. */
+/**
+ * The stack, its file (keeping the secrets provider it had) and its secrets, each through stdin.
+ * When a secret cannot be set (a wrong passphrase, say), the file goes back to what it was.
+ */
 async function write(cli: PulumiCli, stackFile: string, input: StackFileInput, values: Record<string, string | undefined>,
   passphrase: string | undefined, deps: InitDeps): Promise<void> {
-  const env = passphrase === undefined ? cli.env : { ...cli.env, PULUMI_CONFIG_PASSPHRASE: passphrase };
-  const pulumi = { ...cli, env };
+  const pulumi = { ...cli, env: passphrase === undefined ? cli.env : { ...cli.env, PULUMI_CONFIG_PASSPHRASE: passphrase } };
   const stack = input.answers.stack;
   await selectStack(pulumi, stack);
-  // `stack select --create` wrote the new stack's encryption salt there; an existing file has its own.
-  const kept = existsSync(stackFile) ? keptKeys(parse(readFileSync(stackFile, "utf8"))) : {};
-  writeFileSync(stackFile, renderStackFile(input, kept));
-  deps.out(`Wrote ${stackFile}`);
-  for (const s of secretKeys(input.answers)) {
-    try {
-      await setSecret(pulumi, stack, s.key, values[s.key]!, { path: s.path });
-    } catch (e) {
-      throw new PulumiError(`${(e as Error).message}\n  ${stackFile} is written but its secrets are not all set: fix that, then run init again with --force`);
-    }
-    deps.out(`Set the secret ${s.key}`);
+  // `stack select --create` wrote a new stack's encryption salt there; an existing file has its own.
+  const before = existsSync(stackFile) ? readFileSync(stackFile, "utf8") : undefined;
+  writeFileSync(stackFile, renderStackFile(input, before === undefined ? {} : keptKeys(parse(before))));
+  try {
+    for (const s of secretKeys(input.answers)) await setSecret(pulumi, stack, s.key, values[s.key]!, { path: s.path });
+  } catch (e) {
+    if (before === undefined) rmSync(stackFile, { force: true });
+    else writeFileSync(stackFile, before);
+    throw new PulumiError(`${(e as Error).message}\n  init put ${stackFile} back as it was before writing it`);
   }
+  deps.out(`Wrote ${stackFile}, and set ${secretKeys(input.answers).map((s) => s.key).join(", ")} as secrets of stack ${stack}`);
 }
 
 /** The next commands (from the project folder: `cd` first when it is not the current one). */

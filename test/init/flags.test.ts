@@ -1,9 +1,10 @@
 // init's flags: the parser, and the --help text that lists every one of them.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import { FLAGS, helpText, parseFlags, UsageError } from "../../init/flags";
 import { runInit } from "../../init/run";
-import { captured, tempDir, removeDir } from "./fixtures";
+import { captured, removeDir, ROOT, tempDir } from "./fixtures";
 
 test("values (both --flag value and --flag=value, trimmed) and switches", () => {
   const f = parseFlags(["--domain", "example.com", "--ipv4=203.0.113.25", "--users", " i,billing ", "--yes", "--non-interactive"]);
@@ -53,4 +54,9 @@ test("npm run init -- --help prints the help and exits 0; a bad flag exits 2 poi
   } finally {
     removeDir(dir);
   }
+});
+
+test("the npm script: `npm run init -- --help` runs init/cli.ts", () => {
+  const printed = execFileSync("npm", ["run", "--silent", "init", "--", "--help"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(printed, `${helpText()}\n`);
 });

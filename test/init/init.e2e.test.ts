@@ -29,13 +29,13 @@ describe("mailstack init with the real Pulumi CLI", { skip: engineGate() }, () =
     removeDir(keys);
   });
 
-  const init = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const init = async (args: string[], env: NodeJS.ProcessEnv = {}, expected = 0) => {
     const io = captured(p.dir, { env: { ...p.env, CLOUDFLARE_API_TOKEN: TOKEN, ...env }, fetchHostKey: fixedHostKey(hostKey) });
     const code = await runInit([
       "--domain", "example.test", "--ipv4", "10.78.0.10", "--forward-to", "me@gmail.test", "--ssh-key", key.privateKeyFile,
       "--cloudflare-base-url", api.baseUrl, "--pulumi", p.bin, "--non-interactive", "--yes", ...args,
     ], io);
-    assert.equal(code, 0, io.errors());
+    assert.equal(code, expected, io.errors());
     assert.ok(!(io.output() + io.errors()).includes(TOKEN));
     return io;
   };
@@ -57,6 +57,15 @@ describe("mailstack init with the real Pulumi CLI", { skip: engineGate() }, () =
     const doc = parse(readFileSync(join(p.dir, "Pulumi.prod.yaml"), "utf8")) as { encryptionsalt: string; config: Record<string, { users?: string[] }[]> };
     assert.equal(doc.encryptionsalt, salt);
     assert.deepEqual(doc.config["mailstack:domains"]![0]!.users, ["i", "billing"]);
+    assertInitStack(p, "prod", { "mailstack:sshPrivateKey": key.privateKey, "cloudflare:apiToken": TOKEN });
+  });
+
+  test("a wrong passphrase for the existing stack: pulumi refuses the secret, and the stack file is put back", async () => {
+    const file = join(p.dir, "Pulumi.prod.yaml");
+    const before = readFileSync(file, "utf8");
+    const io = await init(["--force", "--users", "someone-else"], { PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase" }, 1);
+    assert.match(io.errors(), /config set --secret mailstack:sshPrivateKey --stack prod failed: .*passphrase[\s\S]*init put .*Pulumi\.prod\.yaml back as it was/);
+    assert.equal(readFileSync(file, "utf8"), before);
     assertInitStack(p, "prod", { "mailstack:sshPrivateKey": key.privateKey, "cloudflare:apiToken": TOKEN });
   });
 

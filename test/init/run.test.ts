@@ -224,11 +224,30 @@ describe("mailstack init", () => {
     assert.equal(existsSync(p.stackFile), false);
   });
 
-  test("a secret pulumi fails to set: said so, and how to finish", async () => {
+  test("a secret pulumi fails to set (a wrong passphrase, say): said so, and the stack file is as it was", async () => {
     const p = project();
     const io = captured(p.dir, { env: env({ FAKE_PULUMI_FAIL: "cloudflare:apiToken" }), fetchHostKey: fixedHostKey(hostKey) });
     assert.equal(await runInit([...flags(p), "--non-interactive", "--yes"], io), 1);
-    assert.match(io.errors(), /config set --secret cloudflare:apiToken --stack prod failed: error: fake failure of config\n.*is written but its secrets are not all set: fix that, then run init again with --force/);
+    assert.match(io.errors(), /config set --secret cloudflare:apiToken --stack prod failed: error: fake failure of config\n {2}init put .*Pulumi\.prod\.yaml back as it was before writing it\n$/);
+    assert.equal(readFileSync(p.stackFile, "utf8"), "encryptionsalt: v1:fakesalt\n", "as `stack select --create` left it");
+
+    const old = "encryptionsalt: v1:old\nconfig:\n  mailstack:dnsTtl: 60\n";
+    writeFileSync(p.stackFile, old);
+    assert.equal(await runInit([...flags(p), "--non-interactive", "--yes", "--force"], io), 1);
+    assert.equal(readFileSync(p.stackFile, "utf8"), old);
+  });
+
+  test("relative paths are read from where the person ran init; the project folder is where npm starts it", async () => {
+    const p = project();
+    const here = join(root, "somewhere-else");
+    mkdirSync(join(here, "keys"), { recursive: true });
+    writeFileSync(join(here, "keys", "id"), key.privateKey);
+    const io = captured(here, { projectDir: p.dir, env: env(), fetchHostKey: fixedHostKey(hostKey) });
+    const args = flags(p).map((a) => (a === key.privateKeyFile ? "keys/id" : a));
+    assert.equal(await runInit([...args, "--non-interactive", "--yes"], io), 0, io.errors());
+    assert.ok(existsSync(p.stackFile));
+    assert.equal(p.fake.calls().find((c) => c.argv.includes("mailstack:sshPrivateKey"))!.stdin, key.privateKey);
+    assert.match(io.output(), new RegExp(`Next:\n {2}cd ${p.dir}\n {2}pulumi preview --stack prod`));
   });
 
   test("a folder without Pulumi.yaml is refused before anything runs", async () => {
