@@ -30,8 +30,13 @@ async function must(cli: PulumiCli, args: string[], stdin?: string, hint = ""): 
 /** The backend URL `pulumi whoami` reports (file://..., s3://..., https://api.pulumi.com). */
 export async function backendUrl(cli: PulumiCli): Promise<string> {
   const r = await must(cli, ["whoami", "--json"], undefined, "\n  log in first: pulumi login --local (state on this machine), or your team's backend");
-  const url = (JSON.parse(r.stdout) as { url?: string }).url;
-  if (!url) throw new PulumiError(`${cli.bin} whoami --json printed no backend url`);
+  let url: unknown;
+  try {
+    url = (JSON.parse(r.stdout) as { url?: unknown }).url;
+  } catch {
+    // Not JSON: reported below.
+  }
+  if (typeof url !== "string" || url === "") throw new PulumiError(`${cli.bin} whoami --json printed no backend url: is it the Pulumi CLI (3.x)?`);
   return url;
 }
 
