@@ -9,7 +9,7 @@ export function parseArgs(argv: string[], valued: string[], booleans: string[]):
   const repeated: Record<string, string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(a);
     if (!m) throw new Error(`unexpected argument: ${a}`);
     const name = m[1]!;
     if (booleans.includes(name)) {
