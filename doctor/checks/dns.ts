@@ -126,11 +126,14 @@ async function spfAuthorises(ctx: DoctorContext, name: string, ip: string): Prom
 
 export async function dkimChecks(ctx: DoctorContext): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
-  for (const d of ctx.targets.domains) {
-    const plan = planned(ctx.targets.records, "TXT", d.dkimRecordName).map(plannedTxt)[0];
+  // Each domain's signing key, and any other key the stack planned for it (an Ed25519 one).
+  const recordNames = ctx.targets.domains.flatMap((d) => [...new Set([d.dkimRecordName,
+    ...ctx.targets.records.filter((r) => r.type === "TXT" && r.name.endsWith(`._domainkey.${d.name}`)).map((r) => r.name)])]);
+  for (const recordName of recordNames) {
+    const plan = planned(ctx.targets.records, "TXT", recordName).map(plannedTxt)[0];
     const want = plan === undefined ? undefined : parseDkimKey(plan).p;
-    const fix = `publish the planned TXT at ${d.dkimRecordName} (pulumi up); chasquid signs with the matching private key`;
-    const got = await answer(ctx.resolver.resolveTxt(d.dkimRecordName));
+    const fix = `publish the planned TXT at ${recordName} (pulumi up); chasquid signs with the matching private key`;
+    const got = await answer(ctx.resolver.resolveTxt(recordName));
     const keys = got.values.map((s) => s.join("")).filter(isDkimKey);
     let status: CheckResult["status"];
     let observed: string;
@@ -143,7 +146,7 @@ export async function dkimChecks(ctx: DoctorContext): Promise<CheckResult[]> {
       status = want === undefined ? (p ? "warn" : "fail") : p === want ? "pass" : "fail";
       if (p !== want && want !== undefined && p) observed = `${observed}: differs from the deployed key`;
     }
-    out.push(result("dns.dkim", d.dkimRecordName, status, observed, want === undefined ? "a key (no planned record in outputs)" : keyLabel(want), fix));
+    out.push(result("dns.dkim", recordName, status, observed, want === undefined ? "a key (no planned record in outputs)" : keyLabel(want), fix));
   }
   return out;
 }

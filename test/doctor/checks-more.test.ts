@@ -47,6 +47,17 @@ describe("dns.dkim", () => {
     assert.deepEqual([r.status, r.target, r.observed, r.expected, r.fix], ["pass", DKIM_NAME, `p=…${p.slice(-12)} (${p.length} chars)`, `p=…${p.slice(-12)} (${p.length} chars)`, ""]);
   });
 
+  test("every DKIM record the stack planned for a domain is checked: an Ed25519 one beside the RSA one", async () => {
+    const o = fixtureOutputs();
+    const ed = `ed._domainkey.${DOMAIN}`;
+    o.records.push({ ...o.records.find((r) => r.name === DKIM_NAME)!, key: `txt-${ed}`, name: ed, content: '"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="' });
+    const z = zoneOf(o) as Record<string, unknown>;
+    const rs = await dkimChecks(ctxOf(z, o));
+    assert.deepEqual(rs.map((r) => [r.target, r.status]), [[DKIM_NAME, "pass"], [ed, "pass"]]);
+    z[`TXT ${ed}`] = [["v=DKIM1; k=ed25519; p="]];
+    assert.deepEqual(one(await dkimChecks(ctxOf(z, o)), "dns.dkim", ed).observed, "p= empty (revoked)");
+  });
+
   test("a revoked key (p= empty) fails, with or without a planned record", async () => {
     const z = good();
     z[`TXT ${DKIM_NAME}`] = [["v=DKIM1; k=rsa; p="]];

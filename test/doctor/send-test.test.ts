@@ -43,7 +43,7 @@ test("send-test: the receiver's verdict", () => {
     id: "1", receivedAt: "", emlPath: "/x.eml", helo: HOST,
     peer: { ip: IPV6, family: "ipv6" }, tls: { secure: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" },
     envelope: { mailFrom: USER, rcptTo: ["a@gmail.test"] }, headers: { from: USER, subject: "s", messageId: "<m@example.test>" },
-    auth: { spf: { result: "pass", domain: DOMAIN }, dkim: [{ result: "pass", domain: DOMAIN, selector: SELECTOR }], dmarc: { result: "pass", policy: "quarantine" }, header: "" },
+    auth: { spf: { result: "pass", domain: DOMAIN }, dkim: [{ result: "pass", domain: DOMAIN, selector: SELECTOR, algorithm: "rsa-sha256" }], dmarc: { result: "pass", policy: "quarantine" }, header: "" },
   } satisfies InboxMessage;
   assert.deepEqual(verdictLines(m), [
     "TLS:   yes, TLSv1.3 TLS_AES_256_GCM_SHA384",

@@ -21,6 +21,8 @@ import { outputsFileOf, stackResources } from "../../runner/deploy";
 import { withAddedDomain } from "../../runner/capture-preview";
 import { deployProcess } from "../../runner/processes";
 import { doctorWorldTests } from "./doctor-world";
+import { initWorldChecks } from "../init/world-checks";
+import { engineBin } from "../../engine/engine";
 import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
 import {
@@ -99,6 +101,16 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.deepEqual(await ptrsOfVps(), ["vmi123456.contaboserver.net", "vmi123456.contaboserver.net"]);
     });
 
+    // mailstack init against the fresh world: its Cloudflare API, the vps's host key, the real CLI.
+    describe("mailstack init in the world", () => initWorldChecks({
+      get cloudflareBaseUrl() { return readWorld().cloudflare.baseUrl; },
+      get cloudflareToken() { return readWorld().cloudflare.token; },
+      get vpsIpv4() { return readWorld().hosts.vps.ipv4; },
+      get sshPort() { return readWorld().vps.sshPort; },
+      get vpsHostKey() { return readWorld().vps.sshHostKey; },
+      get pulumiBin() { return engineBin(); },
+    }));
+
     test("1. a cold deploy converges a provider's fresh vps", async () => {
       const report = deploy();
       assert.ok(report.ok, `deploy failed:\n${report.output}`);
@@ -124,6 +136,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
         "the provider's first-boot package job was waited for");
       assert.match(host.verification, /verified$/);
       assert.match(host.verification, /^ok {3}DKIM mailstack\._domainkey\.example\.test: signed with chasquid's key, verified against DNS$/m);
+      assert.match(host.verification, /^ok {3}DKIM mailstack-ed\._domainkey\.example\.test: signed with chasquid's Ed25519 key, verified against DNS$/m);
       assert.match(host.verification, /^ok {3}chasquid holds port 25$/m);
       assert.match(host.verification, /^ok {3}certificate on \[2001:db8:78::10\]:465 is certbot's$/m);
       // Readable by chasquid, writable by root only.
@@ -171,7 +184,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       const served = (await listRecords("example.test")).filter((r) => r.type !== "NS").map(norm).sort();
       const planned = outputs().records.filter((r) => r.zone === "example.test").map(norm).sort();
       assert.deepEqual(served, planned);
-      assert.equal(planned.length, 7);
+      assert.equal(planned.length, 8);
     });
 
     test("3. every user logs in on 587 after STARTTLS and on 465, certificate from pebble; wrong password and AUTH before TLS refused", async () => {
@@ -196,8 +209,10 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.deepEqual(msg.peer, { ip: w.hosts.vps.ipv6, family: "ipv6" });
       assert.equal(msg.helo, "mail.example.test");
       assert.equal(msg.auth.spf.result, "pass");
-      assert.ok(msg.auth.dkim.some((d) => d.result === "pass" && d.domain === "example.test" && d.selector === "mailstack"),
-        JSON.stringify(msg.auth.dkim));
+      // Two signatures (Pulumi.local.yaml sets an Ed25519 selector), both verified by mailauth.
+      assert.deepEqual(msg.auth.dkim.map((d) => [d.result, d.domain, d.selector, d.algorithm]).sort(), [
+        ["pass", "example.test", "mailstack", "rsa-sha256"], ["pass", "example.test", "mailstack-ed", "ed25519-sha256"],
+      ], JSON.stringify(msg.auth.dkim));
       assert.equal(msg.auth.dmarc.result, "pass");
     });
 

@@ -77,8 +77,10 @@ test("Contabo: client id and API user in plain text, its secrets listed for `pul
     { key: "mailstack:sshPrivateKey", path: false }, { key: "cloudflare:apiToken", path: false },
     { key: "mailstack:contabo.clientSecret", path: true }, { key: "mailstack:contabo.apiPassword", path: true },
   ]);
-  // TODO(contabo): validated once stacks/validate.ts knows mailstack:contabo; until then it is left out of the check.
   assert.deepEqual(configProblems(configOf(text), secrets), []);
+  // The validator sees the Contabo keys too, and names the flag behind a bad one.
+  const bad = configOf(renderStackFile(input({ contabo: { clientId: "INT-123", apiUser: "not-an-address" } })));
+  assert.deepEqual(configProblems(bad, secrets), ['--contabo-api-user (mailstack:contabo.apiUser): "not-an-address" is not an e-mail address']);
 });
 
 test("an existing file's secrets provider and salt are kept, its config is not", () => {

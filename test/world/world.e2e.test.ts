@@ -326,7 +326,7 @@ describe("local world (e2e)", { skip: gate.skip || gate.failInCi !== false }, ()
     assert.deepEqual(m1.envelope, { mailFrom: `alice@${domain}`, rcptTo: ["bob@gmail.test"] });
     assert.equal(m1.headers.subject, "signed");
     assert.deepEqual(m1.auth.spf, { result: "pass", domain });
-    assert.deepEqual(m1.auth.dkim, [{ result: "pass", domain, selector: "sel" }]);
+    assert.deepEqual(m1.auth.dkim, [{ result: "pass", domain, selector: "sel", algorithm: "rsa-sha256" }]);
     assert.deepEqual(m1.auth.dmarc, { result: "pass", policy: "reject" });
     assert.match(m1.auth.header, /^Authentication-Results: mx\.gmail\.test;/);
     for (const k of ["dkim=pass", "spf=pass", "dmarc=pass"]) assert.ok(m1.auth.header.includes(k), m1.auth.header);

@@ -9,7 +9,8 @@ export interface InboxRecord {
   headers: { from: string | null; subject: string | null; messageId: string | null };
   auth: {
     spf: { result: string; domain: string | null };
-    dkim: { result: string; domain: string | null; selector: string | null }[];
+    /** One per signature; `algorithm` as in its `a=` tag, e.g. rsa-sha256 or ed25519-sha256. */
+    dkim: { result: string; domain: string | null; selector: string | null; algorithm: string | null }[];
     dmarc: { result: string; policy: string | null };
     header: string;
   };

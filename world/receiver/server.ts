@@ -63,6 +63,7 @@ async function handle(raw: Buffer, s: SMTPServerSession): Promise<string> {
         result: d.status.result,
         domain: d.signingDomain ?? null,
         selector: d.selector ?? null,
+        algorithm: (d as { algo?: string }).algo ?? null,
       })),
       dmarc: { result: dmarc?.status.result ?? "none", policy: dmarc?.policy ?? null },
       header: arHeader,
