@@ -2,6 +2,8 @@
 // the outputs a person needs. index.ts feeds it the stack config; tests feed it directly.
 import * as pulumi from "@pulumi/pulumi";
 import { DkimKey } from "./components/dkim-key";
+import { DkimRotation } from "./components/dkim-rotation";
+import { revokedDkimValue, RotationState } from "./plans/dkim-rotation";
 import { DnsRecords } from "./components/dns-records";
 import { MailHost } from "./components/mail-host";
 import { MailUsers } from "./components/mail-users";
@@ -26,6 +28,8 @@ export interface MailstackStack {
   /** address → password. Secret. */
   smtpPasswords: pulumi.Output<Record<string, string>>;
   dkim: Record<string, { selector: string; recordName: string; privateKeyPem: pulumi.Output<string> }>;
+  /** Per domain with a DKIM rotation under way: its phase, the selector that signs, and what the next up does. */
+  dkimRotation: Record<string, pulumi.Output<RotationState>>;
   users: Record<string, MailUsers>;
   hosts: Record<string, MailHost>;
   warnings: string[];
@@ -50,16 +54,37 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
   // clean up). The hosts need the keys, so the keys get the claims as an output resolved below.
   let claimsChecked!: (claims: pulumi.Resource[]) => void;
   const claims = pulumi.output(new Promise<pulumi.Resource[]>((resolve) => { claimsChecked = resolve; }));
+  // A DKIM rotation's clock is the next key's record, declared below with the others.
+  let dnsDeclared!: (dns: DnsRecords) => void;
+  const dnsRecords = pulumi.output(new Promise<DnsRecords>((resolve) => { dnsDeclared = resolve; }));
+  const rotations: Record<string, DkimRotation> = {};
+  /** Per domain: the selector chasquid signs with and its key (the rotation's choice while one is under way). */
+  const signing: Record<string, { selector: pulumi.Output<string>; privateKeyPem: pulumi.Output<string> }> = {};
   for (const domain of config.domains) {
     // Keyed by record name: each record's content depends on its own key only.
     for (const planned of dkimKeysOf(domain)) {
-      const name = planned.algorithm === "rsa" ? `dkim-${domain.name}` : `dkim-ed25519-${domain.name}`;
+      const name = planned.algorithm === "ed25519" ? `dkim-ed25519-${domain.name}`
+        : planned.selector === domain.dkimSelector ? `dkim-${domain.name}` : `dkim-${domain.name}-next`;
       dkimKeys[planned.recordName] = new DkimKey(name, {
         domain: domain.name, selector: planned.selector, algorithm: planned.algorithm, createAfter: claims,
       }, secretsOpts);
     }
     const key = dkimKeys[dkimRecordName(domain.dkimSelector, domain.name)];
     dkim[domain.name] = { selector: key.selector, recordName: dkimRecordName(key.selector, domain.name), privateKeyPem: key.privateKeyPem };
+    signing[domain.name] = { selector: pulumi.output(key.selector), privateKeyPem: key.privateKeyPem };
+    if (domain.dkimRotation) {
+      const next = dkimKeys[dkimRecordName(domain.dkimRotation.nextSelector, domain.name)];
+      const rotation = new DkimRotation(`dkim-rotation-${domain.name}`, {
+        domain: domain.name, currentSelector: domain.dkimSelector, rotation: domain.dkimRotation,
+        nextPublishedAt: dnsRecords.apply((dns) => dns.createdOn[`txt-${dkimRecordName(next.selector, domain.name)}`]),
+      });
+      rotations[domain.name] = rotation;
+      signing[domain.name] = {
+        selector: rotation.signingSelector,
+        privateKeyPem: pulumi.secret(pulumi.all([rotation.signingSelector, key.privateKeyPem, next.privateKeyPem])
+          .apply(([selector, current, nextPem]) => (selector === next.selector ? nextPem : current))),
+      };
+    }
     users[domain.name] = new MailUsers(`users-${domain.name}`, { domain: domain.name, users: domain.users, createAfter: claims }, secretsOpts);
   }
 
@@ -89,9 +114,9 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       dnsReady,
       domains: config.domains.map((d) => ({
         name: d.name,
-        dkimSelector: d.dkimSelector,
+        dkimSelector: signing[d.name].selector,
         aliasesFile: renderAliasesFile(d.name, d.aliases, d.users),
-        dkimPrivateKeyPem: dkimKeys[dkimRecordName(d.dkimSelector, d.name)].privateKeyPem,
+        dkimPrivateKeyPem: signing[d.name].privateKeyPem,
         ed25519Selector: d.ed25519Selector,
         ed25519PrivateKeyPem: d.ed25519Selector ? dkimKeys[dkimRecordName(d.ed25519Selector, d.name)].privateKeyPem : undefined,
         usersFile: users[d.name].usersFile,
@@ -101,9 +126,15 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
 
   const dns = new DnsRecords("dns", {
     config,
-    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([recordName, k]) => [recordName, k.dnsValue])),
+    dkimValues: Object.fromEntries(Object.entries(dkimKeys).map(([recordName, k]) => {
+      // Phase 3 of a rotation revokes the old key's record (p= empty) instead of deleting it.
+      const rotation = rotations[k.domain];
+      if (!rotation || k.selector !== config.domains.find((d) => d.name === k.domain)!.dkimSelector) return [recordName, k.dnsValue];
+      return [recordName, pulumi.all([k.dnsValue, rotation.state]).apply(([value, state]) => (state.revokeCurrent ? revokedDkimValue(value) : value))];
+    })),
     publishAfter: claims,
   });
+  dnsDeclared(dns);
   claimsChecked(Object.values(hosts).map((h) => h.claims));
   recordsDeclared([dns]);
 
@@ -115,5 +146,6 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
     pulumi.log.warn(warning, hosts[h.hostname]);
   }
 
-  return { records: dns.records, smtp, smtpPasswords, dkim, users, hosts, warnings };
+  const dkimRotation = Object.fromEntries(Object.entries(rotations).map(([d, r]) => [d, r.state]));
+  return { records: dns.records, smtp, smtpPasswords, dkim, dkimRotation, users, hosts, warnings };
 }

@@ -50,8 +50,11 @@ export class DkimKey extends pulumi.ComponentResource {
     super("mailstack:index:DkimKey", name, {}, componentOpts);
     this.domain = args.domain;
     this.selector = args.selector;
-    const keyName = args.selector === DEFAULT_DKIM_SELECTOR ? `${name}-key` : `${name}-key-${args.selector}`;
     const ed25519 = args.algorithm === "ed25519";
+    // Named by domain and selector, not by this component: a rotation's next key becomes the
+    // domain's signing key (another component) under the same name, so it is never re-made.
+    const keyName = ed25519 ? `dkim-ed25519-${args.domain}-key-${args.selector}`
+      : args.selector === DEFAULT_DKIM_SELECTOR ? `dkim-${args.domain}-key` : `dkim-${args.domain}-key-${args.selector}`;
     const key = new tls.PrivateKey(keyName, ed25519 ? { algorithm: "ED25519" } : { algorithm: "RSA", rsaBits: 2048 },
       { parent: this, protect, dependsOn: args.createAfter });
     this.publicKeyPem = key.publicKeyPem;

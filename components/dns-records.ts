@@ -35,6 +35,8 @@ export function zoneLookupError(zone: string, cause: unknown): Error {
 export class DnsRecords extends pulumi.ComponentResource {
   /** The records as planned (what Cloudflare is asked to hold). */
   readonly records: pulumi.Output<DnsRecordPlan[]>;
+  /** Per planned record key, when Cloudflare created the record (ISO 8601): a DKIM rotation's first clock. */
+  readonly createdOn: Record<string, pulumi.Output<string>> = {};
 
   constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mailstack:index:DnsRecords", name, {}, opts);
@@ -72,7 +74,7 @@ export class DnsRecords extends pulumi.ComponentResource {
       zoneIds.set(zone, pulumi.output(lookup));
     }
     for (const planned of shape) {
-      new cloudflare.DnsRecord(`${name}-${planned.key}`, {
+      this.createdOn[planned.key] = new cloudflare.DnsRecord(`${name}-${planned.key}`, {
         zoneId: zoneIds.get(planned.zone)!,
         name: planned.name,
         type: planned.type,
@@ -81,7 +83,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         priority: planned.priority,
         proxied: planned.proxied,
         comment: planned.comment,
-      }, { parent: this, deleteBeforeReplace: true, dependsOn: args.publishAfter });
+      }, { parent: this, deleteBeforeReplace: true, dependsOn: args.publishAfter }).createdOn;
     }
     this.registerOutputs({ records: this.records });
   }

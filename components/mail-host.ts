@@ -9,8 +9,10 @@ import {
 import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
 import type { AcmeConfig, ContaboConfig, HostConfig, ReverseDnsConfig } from "../stacks/schema";
 
-export interface MailHostDomain extends HostDomain {
-  /** PKCS#8 PEM of the domain's DKIM key (`DkimKey.privateKeyPem`). Secret. */
+export interface MailHostDomain extends Omit<HostDomain, "dkimSelector"> {
+  /** The selector chasquid signs with (an output while a DKIM rotation decides it). */
+  dkimSelector: pulumi.Input<string>;
+  /** PKCS#8 PEM of the key `dkimSelector` publishes (`DkimKey.privateKeyPem`). Secret. */
   dkimPrivateKeyPem: pulumi.Input<string>;
   /** chasquid `users` file content (`MailUsers.usersFile`). Secret. */
   usersFile: pulumi.Input<string>;
@@ -78,7 +80,8 @@ export class MailHost extends pulumi.ComponentResource {
     const plan: HostPlanInput = {
       host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall,
       stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
-      domains: args.domains.map(({ name: n, dkimSelector, ed25519Selector, aliasesFile }) => ({ name: n, dkimSelector, ed25519Selector, aliasesFile })),
+      // The steps that need no DKIM selector (claims, chasquid) read the names only.
+      domains: args.domains.map(({ name: n, ed25519Selector, aliasesFile }) => ({ name: n, dkimSelector: "", ed25519Selector, aliasesFile })),
     };
     const firstContact: command.types.input.remote.ConnectionArgs = {
       host: host.ipv4,
@@ -120,13 +123,15 @@ export class MailHost extends pulumi.ComponentResource {
     const tls = base ? step("tls", { create: tlsCommand(plan), stdin: tlsStdin(plan) }, dnsReady.apply((dns) => [base, ptr!, ...dns])) : undefined;
 
     // Domains before chasquid's config: the (re)start that a new domain needs then loads its users.
-    const domainSteps = args.domains.map((d) => {
-      const planned = plan.domains.find((x) => x.name === d.name)!;
+    const signingDomains = args.domains.map((d) => pulumi.output(d.dkimSelector)
+      .apply((dkimSelector): HostDomain => ({ ...plan.domains.find((x) => x.name === d.name)!, dkimSelector })));
+    const domainSteps = args.domains.map((d, i) => {
+      const planned = signingDomains[i];
       return step(`domain-${d.name}`, {
-        create: domainCommand(plan, planned),
+        create: planned.apply((p) => domainCommand(plan, p)),
         delete: domainDeleteCommand(plan, d.name),
-        stdin: pulumi.secret(pulumi.all([d.usersFile, d.dkimPrivateKeyPem, d.ed25519PrivateKeyPem])
-          .apply(([users, key, ed25519]) => domainStdin(planned, users, key, ed25519))),
+        stdin: pulumi.secret(pulumi.all([planned, d.usersFile, d.dkimPrivateKeyPem, d.ed25519PrivateKeyPem])
+          .apply(([p, users, key, ed25519]) => domainStdin(p, users, key, ed25519))),
       }, [tls ?? this.claims], true);
     });
 
@@ -139,7 +144,7 @@ export class MailHost extends pulumi.ComponentResource {
     // Verification re-runs whenever any step's inputs changed: its trigger is a digest of them all.
     const digest = pulumi.all(stepInputs).apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex"));
     const verify = step("verify", {
-      create: verifyCommand(plan),
+      create: pulumi.all(signingDomains).apply((domains) => verifyCommand({ ...plan, domains })),
       stdin: pulumi.secret(pulumi.output(args.logins).apply(verifyStdin)),
       triggers: [digest],
       logging: "stdout",

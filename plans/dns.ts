@@ -28,7 +28,7 @@ export interface DnsRecordPlan {
 /** Per DKIM record name (`<selector>._domainkey.<domain>`): its value (`v=DKIM1; k=…; p=…`, see `dkimValue`). */
 export type DkimValues = Record<string, string>;
 
-/** One DKIM key a domain signs with: RSA 2048 at `dkimSelector`, and Ed25519 at `ed25519Selector` when set. */
+/** One DKIM key of a domain, and its record. */
 export interface DkimKeyPlan {
   selector: string;
   algorithm: "rsa" | "ed25519";
@@ -36,8 +36,10 @@ export interface DkimKeyPlan {
   recordName: string;
 }
 
-export function dkimKeysOf(domain: Pick<DomainConfig, "name" | "dkimSelector" | "ed25519Selector">): DkimKeyPlan[] {
+/** RSA at `dkimSelector` (and at the rotation's next selector while one is under way), Ed25519 at `ed25519Selector`. */
+export function dkimKeysOf(domain: Pick<DomainConfig, "name" | "dkimSelector" | "ed25519Selector" | "dkimRotation">): DkimKeyPlan[] {
   const selectors: [string, DkimKeyPlan["algorithm"]][] = [[domain.dkimSelector, "rsa"]];
+  if (domain.dkimRotation) selectors.push([domain.dkimRotation.nextSelector, "rsa"]);
   if (domain.ed25519Selector) selectors.push([domain.ed25519Selector, "ed25519"]);
   return selectors.map(([selector, algorithm]) => ({ selector, algorithm, recordName: dkimRecordName(selector, domain.name) }));
 }

@@ -68,6 +68,18 @@ export interface DomainConfig {
    * @default none (RSA only)
    */
   ed25519Selector?: string;
+  /** A DKIM key rotation under way (see "Rotating a DKIM key" in the README). @default none */
+  dkimRotation?: DkimRotationConfig;
+}
+
+/** Moves signing from `dkimSelector`'s key to a new one in phases (plans/dkim-rotation.ts). */
+export interface DkimRotationConfig {
+  /** The selector of the new key. @example "2026b" */
+  nextSelector: string;
+  /** Seconds the new record is published before chasquid signs with it (at least dnsTtl). @default dnsTtl */
+  publishWait: number;
+  /** Seconds the old record stays after the switch, then it is revoked. @default 604800 (7 days) */
+  keepOld: number;
 }
 
 export interface AcmeConfig {

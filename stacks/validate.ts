@@ -139,7 +139,9 @@ function parseValue(raw: string): Json {
 }
 
 const HOST_KEYS = ["hostname", "zone", "ipv4", "ipv6", "sshUser", "sshPort", "sshHostKey", "firewall", "owner"];
-const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSelector", "ed25519Selector"];
+const DOMAIN_KEYS = ["name", "zone", "users", "aliases", "spf", "dmarc", "dkimSelector", "ed25519Selector", "dkimRotation"];
+const ROTATION_KEYS = ["nextSelector", "publishWait", "keepOld"];
+const DEFAULT_KEEP_OLD_SECONDS = 7 * 86400;
 const SPF_KEYS = ["include", "all"];
 const DMARC_KEYS = ["policy", "fo", "rua", "ruf", "adkim", "aspf"];
 const ACME_KEYS = ["email", "directory", "caBundle"];
@@ -258,11 +260,26 @@ function readDomain(r: Reader, key: string, value: Json): DomainConfig | undefin
   if (ed25519Selector !== undefined && ed25519Selector === dkimSelector) {
     r.add(`${key}.ed25519Selector`, `"${ed25519Selector}" is also the RSA key's dkimSelector`, "give the Ed25519 key a selector of its own, e.g. mailstack-ed");
   }
+  const rotation = r.object(`${key}.dkimRotation`, o.dkimRotation, ROTATION_KEYS, "dkimRotation is { nextSelector, publishWait?, keepOld? }");
+  let dkimRotation: DomainConfig["dkimRotation"];
+  if (rotation) {
+    const rkey = `${key}.dkimRotation`;
+    const nextSelector = r.string(`${rkey}.nextSelector`, rotation.nextSelector ?? "", isSelector, "a DNS label",
+      "name the new key's selector, e.g. 2026b");
+    if (nextSelector !== undefined && (nextSelector === dkimSelector || nextSelector === ed25519Selector)) {
+      r.add(`${rkey}.nextSelector`, `"${nextSelector}" is already a selector of this domain`, "give the new key a selector never used before, e.g. 2026b");
+    }
+    // 0 stands for "dnsTtl", checked against it once the TTL is read.
+    const publishWait = r.integer(`${rkey}.publishWait`, rotation.publishWait ?? 0, 0, 31_536_000, "give seconds, at least mailstack:dnsTtl");
+    const keepOld = r.integer(`${rkey}.keepOld`, rotation.keepOld ?? DEFAULT_KEEP_OLD_SECONDS, 0, 31_536_000,
+      "give seconds (7 days: 604800) for mail signed with the old key to be checked");
+    if (nextSelector !== undefined && publishWait !== undefined && keepOld !== undefined) dkimRotation = { nextSelector, publishWait, keepOld };
+  }
   if (users.length === 0 && Object.keys(aliases).length === 0) {
     r.add(`${key}.users`, "the domain has no users and no aliases", "add a user who sends, or aliases that forward mail");
   }
   if (name === undefined || zone === undefined || dkimSelector === undefined) return undefined;
-  return { name, zone, users, aliases, spf, dmarc, dkimSelector, ...(ed25519Selector ? { ed25519Selector } : {}) };
+  return { name, zone, users, aliases, spf, dmarc, dkimSelector, ...(ed25519Selector ? { ed25519Selector } : {}), ...(dkimRotation ? { dkimRotation } : {}) };
 }
 
 function readAcme(r: Reader, value: Json | undefined): AcmeConfig | undefined {
@@ -367,6 +384,14 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
   }
   const seenDomains = new Set<string>();
   domains.forEach((d, i) => {
+    // Signing moves to the new key only once every resolver can have its record: after its TTL.
+    if (d.dkimRotation) {
+      if (d.dkimRotation.publishWait === 0) d.dkimRotation.publishWait = dnsTtl;
+      else if (d.dkimRotation.publishWait < dnsTtl) {
+        r.add(`${NAMESPACE}:domains[${i}].dkimRotation.publishWait`, `${d.dkimRotation.publishWait} s is shorter than the records' TTL (${dnsTtl} s): resolvers may not have the new key yet`,
+          `use at least ${dnsTtl}, or remove the key to wait exactly the TTL`);
+      }
+    }
     if (seenDomains.has(d.name)) r.add(`${NAMESPACE}:domains[${i}].name`, `"${d.name}" is listed twice`, "list each domain once");
     seenDomains.add(d.name);
     // Our own mechanisms are ip4:/ip6: (no lookup); each include costs at least one. Nested lookups
