@@ -13,6 +13,7 @@ import { parse, stringify } from "yaml";
 import { txtStrings } from "../../plans/txt";
 import * as worldDns from "../../world/dns";
 import { listRecords } from "../../world/dns";
+import { worldResolver } from "../../world/knot";
 import { waitForMessage } from "../../world/inbox";
 import { sshExec as sshTo } from "../../world/ssh";
 import { readWorld, vpsExec, vpsTarget } from "../../world/state";
@@ -21,6 +22,7 @@ import { outputsFileOf, stackResources } from "../../runner/deploy";
 import { withAddedDomain } from "../../runner/capture-preview";
 import { deployProcess } from "../../runner/processes";
 import { doctorWorldTests } from "./doctor-world";
+import { MailLoopAttempt, startMailLoop } from "./mail-loop";
 import { initWorldChecks } from "../init/world-checks";
 import { engineBin } from "../../engine/engine";
 import { rootGate } from "../support/environment";
@@ -547,6 +549,62 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
         await sshTo({ ...vpsTarget(readWorld()), hostKey: newKey }, "systemctl restart ssh");
         assert.equal((await vpsExec("true")).code, 0, "the world's key is back");
       }
+    });
+
+    test("18. a DKIM rotation phase by phase while mail flows: every message passes DKIM with the key of its moment", async () => {
+      // The renamed stack (the last one deployed with its key pinned), records at the shortest TTL.
+      const rotation = () => stackVariant("rotation", (c) => {
+        c["mailstack:dnsTtl"] = 60;
+        c["mailstack:domains"][0].dkimRotation = { nextSelector: "rot2", keepOld: 60 };
+      }, join(LOCAL, "Pulumi.local-renamed.yaml"));
+      const served = async (selector: string) => (await worldResolver().resolveTxt(`${selector}._domainkey.example.test`)).map((s) => s.join(""));
+      const keysOnVps = async () => (await onVps("ls /etc/chasquid/domains/example.test")).split(/\s+/).filter((f) => f.startsWith("dkim:")).sort();
+      const phaseOf = () => outputs().dkimRotation["example.test"].phase;
+      let attempts: MailLoopAttempt[] = [];
+      const loop = startMailLoop({ user: USER, password: outputs().smtpPasswords[USER], to: "rotation@gmail.test", servername: "mx.example.test", intervalMs: 1000 }, LOCAL);
+      const marks: Record<string, [number, number]> = {};
+      const up = (name: string) => {
+        const t0 = Date.now();
+        const report = deploy(rotation());
+        marks[name] = [t0, Date.now()];
+        assert.ok(report.ok, report.output);
+        return report;
+      };
+      try {
+        up("publish");
+        assert.equal(phaseOf(), "publish");
+        assert.match((await served("rot2"))[0], /^v=DKIM1; k=rsa; p=MII/);
+        assert.deepEqual(await keysOnVps(), ["dkim:mailstack-ed.pem", "dkim:mailstack.pem"], "chasquid still signs with the current key");
+        // A preview in phase 1 says when signing moves.
+        const preview = deploy(rotation(), ["--preview"]);
+        assert.match(preview.output, /phase 1 \(published [0-9T:-]+Z\); chasquid signs with mailstack\. The first pulumi up from [0-9T:-]+Z switches signing to rot2/);
+        await sleep(62_000); // the record's TTL
+        const switched = up("switch");
+        assert.equal(phaseOf(), "switch");
+        assert.ok(switched.remoteCommands.includes("update host-10.78.0.10-domain-example.test"), switched.remoteCommands.join("\n"));
+        assert.deepEqual(await keysOnVps(), ["dkim:mailstack-ed.pem", "dkim:rot2.pem"]);
+        assert.match((await served("mailstack"))[0], /p=MII/, "the old record stays after the switch");
+        await sleep(62_000); // keepOld
+        up("retire");
+        assert.equal(phaseOf(), "retire");
+        assert.deepEqual(await served("mailstack"), ["v=DKIM1; k=rsa; p="], "revoked");
+      } finally {
+        await sleep(2000);
+        attempts = await loop.stop();
+      }
+      const accepted = attempts.filter((a) => a.messageId);
+      assert.ok(accepted.length >= 60, `only ${accepted.length} of ${attempts.length} messages accepted`);
+      for (const a of accepted) {
+        const msg = await waitForMessage((m) => m.headers.messageId === a.messageId, 120_000);
+        const rsa = msg.auth.dkim.filter((d) => d.algorithm === "rsa-sha256");
+        assert.equal(rsa.length, 1, `message ${a.n}: ${JSON.stringify(msg.auth.dkim)}`);
+        assert.equal(rsa[0].result, "pass", `message ${a.n} (${rsa[0].selector}) failed DKIM`);
+        const [switchStart, switchEnd] = marks.switch;
+        if (a.endedAt < switchStart) assert.equal(rsa[0].selector, "mailstack", `message ${a.n}`);
+        if (a.startedAt > switchEnd) assert.equal(rsa[0].selector, "rot2", `message ${a.n}`);
+        assert.equal(msg.auth.dmarc.result, "pass", `message ${a.n}`);
+      }
+      console.log(`rotation: ${accepted.length} messages accepted of ${attempts.length} submitted, every one DKIM-passed`);
     });
   });
 }

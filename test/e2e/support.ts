@@ -23,6 +23,7 @@ export interface LocalOutputs {
   smtpPasswords: Record<string, string>;
   dkim: Record<string, { selector: string; recordName: string }>;
   hosts: Record<string, { facts: { os: string; chasquid: string; dkim: string }; hostKey: string; reverseDns: string; verification: string }>;
+  dkimRotation: Record<string, { phase: string; signingSelector: string; next: string }>;
 }
 
 export const outputs = (): LocalOutputs => JSON.parse(readFileSync(join(LOCAL, "outputs.json"), "utf8")) as LocalOutputs;
