@@ -552,11 +552,12 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
 
     test("18. a DKIM rotation phase by phase while mail flows: every message passes DKIM with the key of its moment", async () => {
-      // The renamed stack (the last one deployed with its key pinned), records at the shortest TTL.
+      // The stack as test 13 left it (renamed, carol's protected password made by its refused
+      // deploy, the host key learned), records at the shortest TTL.
       const rotation = () => stackVariant("rotation", (c) => {
         c["mailstack:dnsTtl"] = 60;
         c["mailstack:domains"][0].dkimRotation = { nextSelector: "rot2", keepOld: 60 };
-      }, join(LOCAL, "Pulumi.local-renamed.yaml"));
+      }, join(LOCAL, "Pulumi.local-tofu.yaml"));
       const served = async (selector: string) => (await worldResolver().resolveTxt(`${selector}._domainkey.example.test`)).map((s) => s.join(""));
       const keysOnVps = async () => (await onVps("ls /etc/chasquid/domains/example.test")).split(/\s+/).filter((f) => f.startsWith("dkim:")).sort();
       const phaseOf = () => outputs().dkimRotation["example.test"].phase;
