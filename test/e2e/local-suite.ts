@@ -171,7 +171,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       const served = (await listRecords("example.test")).filter((r) => r.type !== "NS").map(norm).sort();
       const planned = outputs().records.filter((r) => r.zone === "example.test").map(norm).sort();
       assert.deepEqual(served, planned);
-      assert.equal(planned.length, 7);
+      // A, AAAA, the host's SPF, MX, SPF, DKIM, DMARC, and the two submission SRV records.
+      assert.equal(planned.length, 9);
     });
 
     test("3. every user logs in on 587 after STARTTLS and on 465, certificate from pebble; wrong password and AUTH before TLS refused", async () => {
@@ -254,6 +255,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.deepEqual(changed, [
         "create dkim-shop.example.test-key",
         "create dns-mx-shop.example.test-mail.example.test",
+        "create dns-srv-_submission._tcp.shop.example.test",
+        "create dns-srv-_submissions._tcp.shop.example.test",
         "create dns-txt-_dmarc.shop.example.test",
         "create dns-txt-mailstack._domainkey.shop.example.test",
         "create dns-txt-shop.example.test",

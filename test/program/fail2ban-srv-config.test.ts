@@ -74,3 +74,10 @@ describe("submissionSrv config", () => {
     assert.match(ps[0]!.fix, /_submissions\._tcp/);
   });
 });
+
+test("Pulumi.local.yaml turns the jail (quick to trip, the world's host side never banned) and the SRV records on, validly", () => {
+  const local = stackFileConfig("Pulumi.local.yaml");
+  const c = valid({ "mailstack:fail2ban": local["mailstack:fail2ban"], "mailstack:submissionSrv": local["mailstack:submissionSrv"] });
+  assert.deepEqual(c.fail2ban, { enabled: true, maxRetry: 3, findTime: 600, banTime: 600, ignoreIps: ["10.78.0.1", "2001:db8:78::1"] });
+  assert.equal(c.submissionSrv, true);
+});
