@@ -1,15 +1,12 @@
-// mailstack:submissionSrv: the RFC 6186 SRV records in the plan, and as the program hands them to
-// the Cloudflare provider (`data`, never `content`).
+// mailstack:submissionSrv: the RFC 6186 SRV records in the plan, and as the component hands them to
+// the Cloudflare provider (`data`, never `content`). Under the mock engine: submission-srv-program.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { recordValue } from "../../components/dns-records";
 import { planDnsRecords, planSubmissionSrv, SUBMISSION_SRV } from "../../plans/dns";
 import { validateStackConfig } from "../../stacks/validate";
-import { unwrapSecrets } from "../support/mock-engine";
-import { runProgram } from "../support/run-program";
 import { clone, ConfigObject, stackFileConfig, toEngineConfig } from "../support/stack-config";
 
-const DNS = "cloudflare:index/dnsRecord:DnsRecord";
 const seed = stackFileConfig("Pulumi.prod.yaml");
 const dkim = { "user.tax": "v=DKIM1; k=rsa; p=AAAA", "shop.example": "v=DKIM1; k=rsa; p=BBBB" };
 
@@ -63,27 +60,5 @@ describe("submission SRV records", () => {
     assert.throws(() => recordValue({ ...srv!, srv: undefined }), /SRV record srv-_submissions\._tcp\.user\.tax has no priority, weight, port and target/);
     const mx = planDnsRecords(configOf(seed), { "user.tax": dkim["user.tax"] }).find((r) => r.type === "MX")!;
     assert.deepEqual(recordValue(mx), { content: "mail.user.tax", priority: 10 });
-  });
-
-  test("under the mock engine: one DnsRecord per SRV record with data; a second run changes nothing", async () => {
-    const first = await runProgram(twoByTwo(true));
-    const r = first.engine.find(DNS, "dns-srv-_submission._tcp.shop.example");
-    const inputs = unwrapSecrets(r.inputs) as Record<string, unknown>;
-    assert.equal(inputs.content, undefined);
-    assert.deepEqual([inputs.type, inputs.name, inputs.priority, inputs.data, inputs.ttl, inputs.proxied],
-      ["SRV", "_submission._tcp.shop.example", 0, { priority: 0, weight: 1, port: 587, target: "mail.user.tax" }, 3600, false]);
-    assert.equal(first.engine.ofType(DNS).filter((x) => x.inputs.type === "SRV").length, 4);
-    const second = await runProgram(twoByTwo(true), { state: first.engine.state });
-    assert.deepEqual(second.engine.registrations.filter((x) => x.custom && x.change !== "same").map((x) => x.name), []);
-  });
-
-  test("turning it on adds the SRV records only", async () => {
-    const off = await runProgram(twoByTwo(false));
-    const on = await runProgram(twoByTwo(true), { state: off.engine.state });
-    const changed = on.engine.registrations.filter((x) => x.custom && x.change !== "same").map((x) => `${x.change} ${x.name}`);
-    assert.deepEqual(changed.sort(), [
-      "create dns-srv-_submission._tcp.shop.example", "create dns-srv-_submission._tcp.user.tax",
-      "create dns-srv-_submissions._tcp.shop.example", "create dns-srv-_submissions._tcp.user.tax",
-    ]);
   });
 });
