@@ -85,11 +85,14 @@ PartOf=nftables.service
 CONF
 }
 
-# f2b_wait_for_jail: waits until the jail answers; stops the step with fail2ban's log when it does not.
+# f2b_wait_for_jail: waits (at most 30 s: fail2ban is a Python program, slow to start on a busy
+# small VPS) until the jail answers; stops the step with fail2ban's log when it does not.
 f2b_wait_for_jail() {
-  for _ in $(seq 1 50); do
+  local deadline=$((SECONDS + 30))
+  while :; do
     fail2ban-client status "$F2B_JAIL" >/dev/null 2>&1 && return 0
-    sleep 0.2
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.5
   done
   fail2ban-client -t >&2 || true
   journalctl -u fail2ban -n 30 --no-pager >&2 || true

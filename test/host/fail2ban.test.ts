@@ -157,7 +157,9 @@ describe("fail2ban: converge_fail2ban on a scratch /etc", () => {
     const r = spawnSync("bash", ["-c", `
       set -euo pipefail
       source "${REMOTE_DIR}/lib.sh"; source "${REMOTE_DIR}/fail2ban.sh"
-      chown() { :; }; sleep() { :; }; journalctl() { :; }
+      chown() { :; }; journalctl() { :; }
+      # Each wait moves bash's clock on by 10 s: the 30 s deadline passes at once.
+      sleep() { SECONDS=$((SECONDS + 10)); echo slept >>"${dir}/sleeps"; }
       systemctl() { case "$*" in is-active*|is-enabled*) return 1 ;; esac; }
       fail2ban-client() { [ "$1" = -t ] && echo "ERROR  No file(s) found for glob /var/log/auth.log" >&2; return 1; }
       changed=(); converge_fail2ban; echo went on`], {
@@ -167,5 +169,6 @@ describe("fail2ban: converge_fail2ban on a scratch /etc", () => {
     assert.doesNotMatch(r.stdout, /went on/);
     assert.match(r.stderr, /No file\(s\) found for glob/);
     assert.match(r.stderr, /mailstack: ERROR: fail2ban did not start the jail mailstack-chasquid/);
+    assert.equal(readFileSync(join(dir, "sleeps"), "utf8").trim().split("\n").length, 3, "it waited 30 s, in 3 steps of the stand-in clock");
   });
 });
