@@ -110,6 +110,7 @@ export function mailstack(config: StackConfig, secrets: MailstackSecrets): Mails
       acme: config.acme,
       monitoringPort: config.monitoringPort,
       reverseDns: { check: config.reverseDns, contabo: config.contabo, contaboSecrets: secrets.contaboSecrets },
+      fail2ban: config.fail2ban,
       logins: smtpPasswords,
       dnsReady,
       domains: config.domains.map((d) => ({

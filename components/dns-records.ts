@@ -28,6 +28,21 @@ export function zoneLookupError(zone: string, cause: unknown): Error {
 }
 
 /**
+ * What a record holds, as the Cloudflare provider takes it. An SRV record goes as `data` (the
+ * provider refuses `content` beside it; Cloudflare returns `content` made from it), and with its
+ * priority at the top level too: Cloudflare returns one there, and a record without it would show a
+ * change after every refresh (cloudflare/terraform-provider-cloudflare#6684).
+ */
+export function recordValue(planned: DnsRecordPlan, content: (r: DnsRecordPlan) => pulumi.Input<string> = (r) => r.content):
+  Pick<cloudflare.DnsRecordArgs, "content" | "priority" | "data"> {
+  if (planned.type === "SRV") {
+    if (!planned.srv || planned.priority === undefined) throw new Error(`SRV record ${planned.key} has no priority, weight, port and target`);
+    return { priority: planned.priority, data: { priority: planned.priority, ...planned.srv } };
+  }
+  return { content: content(planned), priority: planned.priority };
+}
+
+/**
  * Publishes `planDnsRecords` in Cloudflare, one `DnsRecord` per planned record. The zone ids are
  * looked up by zone name. The Cloudflare provider comes from the resource options, as for any
  * component: `new DnsRecords(name, args, { providers: [cloudflareProvider] })`.
@@ -78,9 +93,8 @@ export class DnsRecords extends pulumi.ComponentResource {
         zoneId: zoneIds.get(planned.zone)!,
         name: planned.name,
         type: planned.type,
-        content: content(planned),
+        ...recordValue(planned, content),
         ttl: planned.ttl,
-        priority: planned.priority,
         proxied: planned.proxied,
         comment: planned.comment,
       }, { parent: this, deleteBeforeReplace: true, dependsOn: args.publishAfter }).createdOn;

@@ -7,7 +7,7 @@ import {
   verifyCommand, verifyStdin,
 } from "../plans/host/steps";
 import { HostFacts, parseBaseReport, parsePreflight } from "../plans/host/preflight";
-import type { AcmeConfig, ContaboConfig, HostConfig, ReverseDnsConfig } from "../stacks/schema";
+import type { AcmeConfig, ContaboConfig, Fail2banConfig, HostConfig, ReverseDnsConfig } from "../stacks/schema";
 
 export interface MailHostDomain extends Omit<HostDomain, "dkimSelector"> {
   /** The selector chasquid signs with (an output while a DKIM rotation decides it). */
@@ -48,6 +48,8 @@ export interface MailHostArgs {
   monitoringPort?: number;
   /** The PTR of the host's addresses, before its certificate. @default checked with this machine's resolver, `stop` on a mismatch */
   reverseDns?: MailHostReverseDns;
+  /** fail2ban's jail for chasquid's failed logins (set up when this stack owns the host). @default off */
+  fail2ban?: Fail2banConfig;
   /**
    * Resources that must exist before the certificate is requested and the verification runs: the
    * DNS records (HTTP-01 needs the A/AAAA record; DKIM is checked against DNS). An output, because
@@ -78,7 +80,7 @@ export class MailHost extends pulumi.ComponentResource {
     super("mailstack:index:MailHost", name, {}, opts);
     const { host } = args;
     const plan: HostPlanInput = {
-      host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall,
+      host, acme: args.acme, monitoringPort: args.monitoringPort, firewall: host.firewall, fail2ban: args.fail2ban,
       stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
       // The steps that need no DKIM selector (claims, chasquid) read the names only.
       domains: args.domains.map(({ name: n, ed25519Selector, aliasesFile }) => ({ name: n, dkimSelector: "", ed25519Selector, aliasesFile })),

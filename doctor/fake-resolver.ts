@@ -1,7 +1,8 @@
-// A table-driven Resolver for tests and dry runs: `"TXT example.test": [["v=spf1 -all"]]`.
+// A table-driven Resolver for tests and dry runs: `"TXT example.test": [["v=spf1 -all"]]`,
+// `"SRV _submissions._tcp.example.test": [{ priority: 0, weight: 1, port: 465, name: "mail.example.test" }]`.
 // A missing entry is NXDOMAIN; an entry that is an error code string (`"EREFUSED"`) throws it.
 import { canonicalIp } from "./ip";
-import { dnsError, MxRecord, Resolver } from "./resolver";
+import { dnsError, MxRecord, Resolver, SrvRecord } from "./resolver";
 
 export type FakeZone = Record<string, unknown[] | string>;
 
@@ -27,6 +28,7 @@ export function fakeResolver(input: FakeZone, log: string[] = []): Resolver {
     resolveMx: (n) => ask<MxRecord>("MX", n),
     resolveTxt: (n) => ask<string[]>("TXT", n),
     resolveCname: (n) => ask<string>("CNAME", n),
+    resolveSrv: (n) => ask<SrvRecord>("SRV", n),
     reverse: (ip) => ask<string>("PTR", canonicalIp(ip)),
   };
 }

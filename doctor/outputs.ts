@@ -19,6 +19,8 @@ export interface HostTarget {
   name: string;
   ipv4: string[];
   ipv6: string[];
+  /** The host's verification report of the last `pulumi up` (verify.sh's ok/FAIL lines), when the outputs have one. */
+  verification?: string;
 }
 
 export interface DomainTarget {
@@ -38,11 +40,15 @@ export function targetsOf(o: StackOutputs): Targets {
   const records = o.records ?? [];
   const hostNames = Object.keys(o.hosts ?? {});
   const names = hostNames.length > 0 ? hostNames : [...new Set(records.filter((r) => r.type === "A").map((r) => r.name))];
-  const hosts = names.map((name) => ({
-    name,
-    ipv4: records.filter((r) => r.type === "A" && r.name === name).map((r) => r.content),
-    ipv6: records.filter((r) => r.type === "AAAA" && r.name === name).map((r) => r.content),
-  }));
+  const hosts = names.map((name): HostTarget => {
+    const verification = (o.hosts?.[name] as { verification?: unknown } | undefined)?.verification;
+    return {
+      name,
+      ipv4: records.filter((r) => r.type === "A" && r.name === name).map((r) => r.content),
+      ipv6: records.filter((r) => r.type === "AAAA" && r.name === name).map((r) => r.content),
+      ...(typeof verification === "string" ? { verification } : {}),
+    };
+  });
   const domains = Object.entries(o.dkim ?? {}).map(([name, d]) => ({ name, dkimSelector: d.selector, dkimRecordName: d.recordName }));
   const users = (o.smtp ?? []).map((s) => ({ address: s.address, password: o.smtpPasswords?.[s.address] ?? "" }));
   return { hosts, domains, users, records };

@@ -7,6 +7,14 @@ export interface MxRecord {
   priority: number;
 }
 
+export interface SrvRecord {
+  priority: number;
+  weight: number;
+  port: number;
+  /** The target host name. */
+  name: string;
+}
+
 export interface Resolver {
   resolve4(name: string): Promise<string[]>;
   resolve6(name: string): Promise<string[]>;
@@ -14,6 +22,7 @@ export interface Resolver {
   /** One entry per TXT record, each the list of its character strings. */
   resolveTxt(name: string): Promise<string[][]>;
   resolveCname(name: string): Promise<string[]>;
+  resolveSrv(name: string): Promise<SrvRecord[]>;
   /** PTR names of an address. */
   reverse(ip: string): Promise<string[]>;
 }
@@ -49,6 +58,7 @@ export function nodeResolver(servers?: string[]): Resolver {
     resolveMx: (n) => r.resolveMx(n),
     resolveTxt: (n) => r.resolveTxt(n),
     resolveCname: (n) => r.resolveCname(n),
+    resolveSrv: (n) => r.resolveSrv(n),
     reverse: (ip) => r.reverse(ip),
   };
 }

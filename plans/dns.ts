@@ -4,7 +4,7 @@ import type { DomainConfig, StackConfig } from "../stacks/schema";
 import { dmarcValue, spfValue } from "./mail-records";
 import { txtContent } from "./txt";
 
-export type DnsRecordType = "A" | "AAAA" | "MX" | "TXT";
+export type DnsRecordType = "A" | "AAAA" | "MX" | "TXT" | "SRV";
 
 export interface DnsRecordPlan {
   /** Stable identity (type + name [+ target]); resource names derive from it. */
@@ -14,11 +14,16 @@ export interface DnsRecordPlan {
   /** Fully qualified, no trailing dot. */
   name: string;
   type: DnsRecordType;
-  /** A/AAAA: the address; MX: the target host; TXT: quoted strings of at most 255 bytes. */
+  /**
+   * A/AAAA: the address; MX: the target host; TXT: quoted strings of at most 255 bytes; SRV:
+   * `weight port target` (Cloudflare's form: the priority is apart).
+   */
   content: string;
   ttl: number;
-  /** MX only. */
+  /** MX and SRV only. */
   priority?: number;
+  /** SRV only: what `content` says, as the fields Cloudflare's `data` takes (with `priority`). */
+  srv?: { weight: number; port: number; target: string };
   /** Mail must reach the host itself: never behind Cloudflare's HTTP proxy. */
   proxied: false;
   /** Shown in Cloudflare's dashboard next to the record. */
@@ -100,5 +105,24 @@ export function planDnsRecords(config: StackConfig, dkim: DkimValues): DnsRecord
     }
   }
   records.push(...reportAuthorisations.values());
+  if (config.submissionSrv) records.push(...planSubmissionSrv(config));
   return records;
+}
+
+/** RFC 6186/8314 submission services and their ports: implicit TLS first, as RFC 8314 prefers. */
+export const SUBMISSION_SRV = [
+  { service: "_submissions._tcp", port: 465 },
+  { service: "_submission._tcp", port: 587 },
+] as const;
+
+/** Per domain, one SRV per submission service, at the first host (where `smtp` sends users too). */
+export function planSubmissionSrv(config: StackConfig): DnsRecordPlan[] {
+  const target = config.hosts[0]!.hostname;
+  return config.domains.flatMap(({ name, zone }) => SUBMISSION_SRV.map(({ service, port }): DnsRecordPlan => {
+    const srv = { weight: 1, port, target };
+    return {
+      key: `srv-${service}.${name}`, zone, name: `${service}.${name}`, type: "SRV", content: `${srv.weight} ${srv.port} ${srv.target}`,
+      priority: 0, srv, ttl: config.dnsTtl, proxied: false, comment: "mailstack: mail client settings (RFC 6186)",
+    };
+  }));
 }

@@ -10,17 +10,22 @@ export interface DnsRecordView {
   /** undefined when unknown (preview). */
   content: string | undefined;
   proxied: boolean;
+  /** SRV: the host `data.target` names (normalised as `name`); undefined otherwise or when unknown. */
+  srvTarget?: string;
 }
 
 export const normaliseName = (name: string) => name.toLowerCase().replace(/\.$/, "");
 
 export function dnsRecordView(props: Record<string, any>): DnsRecordView {
   const content = known(() => props.content);
+  const type = String(known(() => props.type) ?? "").toUpperCase();
+  const target = type === "SRV" ? known(() => props.data?.target) : undefined;
   return {
     name: normaliseName(String(known(() => props.name) ?? "")),
-    type: String(known(() => props.type) ?? "").toUpperCase(),
+    type,
     content: typeof content === "string" ? content : undefined,
     proxied: known(() => props.proxied) === true,
+    ...(typeof target === "string" ? { srvTarget: normaliseName(target.trim()) } : {}),
   };
 }
 

@@ -19,3 +19,7 @@ export const describeRecord = (r: { resource: string; type: string; name: string
 /** Names that receive mail: every MX target. */
 export const mxTargets = (records: StackDnsRecord[]) =>
   new Set(records.filter((r) => r.type === "MX" && r.content !== undefined).map((r) => r.content!.trim().toLowerCase().replace(/\.$/, "")));
+
+/** Names mail clients are sent to: every SRV target (the submission records, RFC 6186). */
+export const srvTargets = (records: StackDnsRecord[]) =>
+  new Set(records.filter((r) => r.type === "SRV" && r.srvTarget !== undefined).map((r) => r.srvTarget!));

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Step 2: the base OS. Packages, host name, automatic security updates, IPv6, firewall.
-# Parameters: MS_HOSTNAME, MS_IPV6 (may be empty), MS_SSH_PORT, MS_FIREWALL (yes|no), MS_STACK.
+# Step 2: the base OS. Packages, host name, automatic security updates, IPv6, firewall, fail2ban.
+# Parameters: MS_HOSTNAME, MS_IPV6 (may be empty), MS_SSH_PORT, MS_FIREWALL (yes|no), MS_STACK, and
+# fail2ban's (MS_F2B_ENABLED yes|no and the jail's numbers, see fail2ban.sh, which comes before this).
 # Prints the chasquid installed and how it signs DKIM (chasquid=…, dkim=…).
 set -euo pipefail
-: "${MS_HOSTNAME:?}" "${MS_SSH_PORT:?}" "${MS_FIREWALL:?}" "${MS_STACK:?}"
+: "${MS_HOSTNAME:?}" "${MS_SSH_PORT:?}" "${MS_FIREWALL:?}" "${MS_STACK:?}" "${MS_F2B_ENABLED:?}"
 MS_IPV6=${MS_IPV6:-}
 changed=()
 
@@ -63,9 +64,11 @@ CONF
   fi
 fi
 
-# Packages from the distribution only. nftables only with mailstack's firewall.
+# Packages from the distribution only. nftables only with mailstack's firewall or fail2ban (its
+# bans are nftables rules); python3-systemd lets fail2ban read the journal (only a Recommends).
 packages=(chasquid certbot ca-certificates openssl python3 unattended-upgrades iproute2)
-[ "$MS_FIREWALL" = yes ] && packages+=(nftables)
+if [ "$MS_FIREWALL" = yes ] || [ "$MS_F2B_ENABLED" = yes ]; then packages+=(nftables); fi
+[ "$MS_F2B_ENABLED" = yes ] && packages+=(fail2ban python3-systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -233,6 +236,9 @@ elif [ -e "$unit" ]; then
   systemctl daemon-reload
   changed+=("firewall removed")
 fi
+
+# fail2ban: a jail for chasquid's failed logins, or none (fail2ban.sh).
+converge_fail2ban
 
 log "base: ${#changed[@]} change(s)${changed:+: ${changed[*]}}"
 printf 'chasquid=%s\ndkim=%s\n' "$version" "$dkim"

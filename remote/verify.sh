@@ -3,12 +3,13 @@
 # up and stays up (no restart while it settles), it holds 25/465/587 itself (not only the sockets
 # systemd keeps open), the certificate served is certbot's, valid for the host name; every user
 # logs in on 587 after STARTTLS and a wrong password is refused; a message signed with each
-# domain's installed DKIM key verifies against the key DNS publishes; the firewall table is loaded.
+# domain's installed DKIM key verifies against the key DNS publishes; the firewall table is loaded;
+# fail2ban's jail for chasquid runs.
 # Parameters: MS_HOSTNAME, MS_IPV4, MS_IPV6 (may be empty), MS_DKIM ("<domain>:<selector> ..."),
-# MS_DKIM_ED25519 (optional, the same for Ed25519 keys), MS_FIREWALL (yes|no|owner: the stack that
-# owns the host checks its firewall). Stdin (secret): "<address> <password>" per line.
+# MS_DKIM_ED25519 (optional, the same for Ed25519 keys), MS_FIREWALL and MS_FAIL2BAN (yes|no|owner: the
+# stack that owns the host checks its firewall and jail). Stdin (secret): "<address> <password>" per line.
 set -euo pipefail
-: "${MS_HOSTNAME:?}" "${MS_IPV4:?}" "${MS_DKIM:?}" "${MS_FIREWALL:?}"
+: "${MS_HOSTNAME:?}" "${MS_IPV4:?}" "${MS_DKIM:?}" "${MS_FIREWALL:?}" "${MS_FAIL2BAN:?}"
 MS_IPV6=${MS_IPV6:-}
 MS_DKIM_ED25519=${MS_DKIM_ED25519:-}
 failures=()
@@ -110,6 +111,17 @@ done
 
 if [ "$MS_FIREWALL" = yes ]; then
   if nft list table inet mailstack >/dev/null 2>&1; then pass "firewall table inet mailstack loaded"; else fail "the firewall table inet mailstack is not loaded (flushed by another tool?)"; fi
+fi
+
+# The jail answers (fail2ban started it with its filter and action). The wrong password below comes
+# from the host's own address, which fail2ban ignores (ignoreself).
+if [ "$MS_FAIL2BAN" = yes ]; then
+  if jail=$(fail2ban-client status mailstack-chasquid 2>&1); then
+    banned=$(sed -n 's/.*Currently banned:[[:space:]]*//p' <<<"$jail")
+    pass "fail2ban jail mailstack-chasquid active (ports 25, 465, 587; ${banned:-0} banned now)"
+  else
+    fail "the fail2ban jail mailstack-chasquid is not active: $(tr -s '\r\n\t' ' ' <<<"$jail")"
+  fi
 fi
 
 # Logins, over STARTTLS on 587 at the public address (a wrong password must be refused too).

@@ -114,6 +114,23 @@ export interface ReverseDnsConfig {
   resolver?: string;
 }
 
+/**
+ * fail2ban on each host this stack owns: a jail for chasquid's failed AUTH (wrong user or password),
+ * banning the address from 25, 465 and 587 through fail2ban's own nftables table.
+ */
+export interface Fail2banConfig {
+  /** @default false */
+  enabled: boolean;
+  /** Failed logins from one address within `findTime` that ban it. @default 5 */
+  maxRetry: number;
+  /** The window failures are counted in, seconds. @default 600 */
+  findTime: number;
+  /** How long a ban lasts, seconds. @default 3600 */
+  banTime: number;
+  /** Addresses or networks never banned (fail2ban's `ignoreip`), e.g. your office's. @default [] */
+  ignoreIps: string[];
+}
+
 export interface StackConfig {
   hosts: HostConfig[];
   domains: DomainConfig[];
@@ -130,10 +147,17 @@ export interface StackConfig {
   /** Set each owned host's PTR through Contabo's API. @default none: the PTR is checked instead */
   contabo?: ContaboConfig;
   reverseDns: ReverseDnsConfig;
+  fail2ban: Fail2banConfig;
+  /**
+   * Publish RFC 6186 submission SRV records per domain (`_submissions._tcp` → 465 and
+   * `_submission._tcp` → 587 on the first host), so mail clients can find the server. @default false
+   */
+  submissionSrv: boolean;
 }
 
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 export const DEFAULT_DKIM_SELECTOR = "mailstack";
 export const DEFAULT_DNS_TTL = 3600;
+export const DEFAULT_FAIL2BAN: Fail2banConfig = { enabled: false, maxRetry: 5, findTime: 600, banTime: 3600, ignoreIps: [] };
 export const CONTABO_AUTH_URL = "https://auth.contabo.com/auth/realms/contabo/protocol/openid-connect/token";
 export const CONTABO_API_URL = "https://api.contabo.com";

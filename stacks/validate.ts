@@ -7,7 +7,7 @@ import {
 } from "./checks";
 import {
   AcmeConfig, CONTABO_API_URL, CONTABO_AUTH_URL, ContaboConfig, DEFAULT_DKIM_SELECTOR, DEFAULT_DNS_TTL, DmarcConfig, DomainConfig,
-  HostConfig, LETSENCRYPT_PRODUCTION, ReverseDnsConfig, SpfConfig, StackConfig,
+  DEFAULT_FAIL2BAN, Fail2banConfig, HostConfig, LETSENCRYPT_PRODUCTION, ReverseDnsConfig, SpfConfig, StackConfig,
 } from "./schema";
 
 export const NAMESPACE = "mailstack";
@@ -15,6 +15,7 @@ export const NAMESPACE = "mailstack";
 /** Every key of the `mailstack:` namespace, documented in Pulumi.yaml and the README. */
 export const KNOWN_KEYS = [
   "hosts", "domains", "acme", "sshPrivateKey", "dnsTtl", "monitoringPort", "allowKeyReplacement", "contabo", "reverseDns",
+  "fail2ban", "submissionSrv",
 ] as const;
 const REQUIRED_KEYS = ["hosts", "domains", "acme", "sshPrivateKey"] as const;
 
@@ -147,6 +148,7 @@ const DMARC_KEYS = ["policy", "fo", "rua", "ruf", "adkim", "aspf"];
 const ACME_KEYS = ["email", "directory", "caBundle"];
 const CONTABO_KEYS = ["clientId", "clientSecret", "apiUser", "apiPassword", "authUrl", "apiUrl"];
 const REVERSE_DNS_KEYS = ["check", "resolver"];
+const FAIL2BAN_KEYS = ["enabled", "maxRetry", "findTime", "banTime", "ignoreIps"];
 
 const setPath = (path: string, example: string) => `pulumi config set --path '${NAMESPACE}:${path}' ${example}`;
 
@@ -341,6 +343,31 @@ function readReverseDns(r: Reader, value: Json | undefined): ReverseDnsConfig {
   return { check, resolver };
 }
 
+/** An IPv4 or IPv6 address, or a network in CIDR form (`203.0.113.0/24`, `2001:db8::/48`). */
+function isAddressOrNetwork(s: string): boolean {
+  const [ip, prefix, extra] = s.split("/");
+  if (extra !== undefined || ip === undefined) return false;
+  const max = isIPv4(ip) ? 32 : isIPv6(ip) && !ip.includes("%") ? 128 : -1;
+  return max > 0 && (prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= max));
+}
+
+function readFail2ban(r: Reader, value: Json | undefined): Fail2banConfig {
+  const key = `${NAMESPACE}:fail2ban`;
+  const o = r.object(key, value, FAIL2BAN_KEYS, "fail2ban is { enabled?, maxRetry?, findTime?, banTime?, ignoreIps?: [address or network] }") ?? {};
+  const d = DEFAULT_FAIL2BAN;
+  const enabled = r.boolean(`${key}.enabled`, o.enabled, d.enabled,
+    "use true (ban addresses that fail to log in) or false (default: no jail)");
+  const maxRetry = r.integer(`${key}.maxRetry`, o.maxRetry ?? d.maxRetry, 1, 100,
+    "use how many failed logins from one address ban it, e.g. 5 (default)") ?? d.maxRetry;
+  const findTime = r.integer(`${key}.findTime`, o.findTime ?? d.findTime, 60, 604800,
+    "use the window failures are counted in, in seconds: 60 to 604800 (a week); default 600") ?? d.findTime;
+  const banTime = r.integer(`${key}.banTime`, o.banTime ?? d.banTime, 60, 2592000,
+    "use how long a ban lasts, in seconds: 60 to 2592000 (30 days); default 3600") ?? d.banTime;
+  const ignoreIps = r.strings(`${key}.ignoreIps`, o.ignoreIps, isAddressOrNetwork, "an IP address or network (CIDR)",
+    "list addresses or networks never banned, e.g. [\"203.0.113.7\", \"2001:db8:7::/48\"]");
+  return { enabled, maxRetry, findTime, banTime, ignoreIps };
+}
+
 /**
  * Validates the whole stack config map (keys like `mailstack:hosts`, values as the engine passes them:
  * strings, JSON for objects). `env` is consulted for CLOUDFLARE_API_TOKEN and for the keys the engine
@@ -452,8 +479,18 @@ export function validateStackConfig(raw: Record<string, string>, env: Record<str
   const acme = readAcme(r, values.acme);
   const contabo = readContabo(r, values.contabo, secretKeysOf(env));
   const reverseDns = readReverseDns(r, values.reverseDns);
+  const fail2ban = readFail2ban(r, values.fail2ban);
+  // The jail is set up by the base step, which only the host's owner runs.
+  if (fail2ban.enabled && hosts.length > 0 && hosts.every((h) => !h.owner)) {
+    r.add(`${NAMESPACE}:fail2ban.enabled`, "this stack owns none of its hosts, and the jail is set up by the host's owner",
+      "set mailstack:fail2ban in the stack that owns the host (owner: true), and remove it here");
+  }
+  const submissionSrv = r.boolean(`${NAMESPACE}:submissionSrv`, values.submissionSrv, false,
+    "use true (publish _submissions._tcp and _submission._tcp SRV records per domain) or false (default)");
   if (r.problems.length > 0 || acme === undefined) throw new StackConfigError(r.problems);
-  return { hosts, domains, acme, dnsTtl, monitoringPort: monitoringPort || undefined, allowKeyReplacement, contabo, reverseDns };
+  return {
+    hosts, domains, acme, dnsTtl, monitoringPort: monitoringPort || undefined, allowKeyReplacement, contabo, reverseDns, fail2ban, submissionSrv,
+  };
 }
 
 function secretKeysOf(env: Record<string, string | undefined>): string[] {

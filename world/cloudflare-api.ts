@@ -237,10 +237,13 @@ export function normaliseRecord(zone: string, body: Body): Normalised {
   const nameRaw = str("name");
   if (nameRaw === undefined) throw invalid(9100, "name is a required field.");
   const name = recordName(zone, nameRaw);
-  if (body.data !== undefined && body.content === undefined) {
+  // SRV comes as `data` from the Cloudflare provider (6.x), which Cloudflare turns into its content
+  // and priority, ignoring those fields when sent beside it. Other types' data the world does not take.
+  const srvData = type === "SRV" && body.data !== undefined && body.data !== null ? srvFromData(body.data) : undefined;
+  if (body.data !== undefined && body.data !== null && srvData === undefined && body.content === undefined) {
     throw invalid(1004, `The local world takes ${type} records as content, not data.`);
   }
-  const contentRaw = str("content");
+  const contentRaw = srvData ? `${srvData.weight} ${srvData.port} ${srvData.target}` : str("content");
   if (contentRaw === undefined || contentRaw.trim() === "") throw invalid(9100, "content is a required field.");
 
   let content = contentRaw.trim();
@@ -278,7 +281,7 @@ export function normaliseRecord(zone: string, body: Body): Normalised {
 
   let priority: number | undefined;
   if (type === "MX" || type === "SRV") {
-    const p = body.priority;
+    const p = srvData ? srvData.priority : body.priority;
     if (p === undefined || p === null) throw invalid(9100, MESSAGES.priority);
     if (!isInt(p) || p < 0 || p > 65535) throw invalid(9100, "priority must be an integer between 0 and 65535.");
     priority = p;
@@ -304,6 +307,28 @@ export function normaliseRecord(zone: string, body: Body): Normalised {
     name, type, content, ttl, ...(priority !== undefined ? { priority } : {}), proxied: proxiedRaw,
     comment: comment === "" ? null : comment, tags: tagsRaw as string[], settings: settingsRaw as Record<string, unknown>,
   };
+}
+
+/** An SRV record's `data` ({ priority, weight, port, target }), checked as Cloudflare checks it. */
+function srvFromData(data: unknown): { priority: number; weight: number; port: number; target: string } {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) throw invalid(1004, "data must be an object.");
+  const d = data as Record<string, unknown>;
+  const field = (k: "priority" | "weight" | "port") => {
+    const v = d[k];
+    if (v === undefined || v === null) throw invalid(9100, `${k} is a required data field.`);
+    if (!isInt(v) || v < 0 || v > 65535) throw invalid(9100, `data.${k} must be an integer between 0 and 65535.`);
+    return v;
+  };
+  const [priority, weight, port] = [field("priority"), field("weight"), field("port")];
+  const target = d.target;
+  if (typeof target !== "string" || target.trim() === "") throw invalid(9100, "target is a required data field.");
+  return { priority, weight, port, target: target.trim() };
+}
+
+/** The `data` Cloudflare returns with an SRV record: its content and priority as fields. */
+export function srvDataOf(r: { content: string; priority?: number }): { priority: number; weight: number; port: number; target: string } {
+  const [w, p, t] = r.content.trim().split(/\s+/);
+  return { priority: r.priority ?? 0, weight: Number(w), port: Number(p), target: t ?? "" };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,6 +492,7 @@ export function createCloudflareApi(o: CloudflareApiOptions): http.Server {
       type: r.type,
       content: r.content,
       ...(r.priority !== undefined ? { priority: r.priority } : {}),
+      ...(r.type === "SRV" ? { data: srvDataOf(r) } : {}),
       proxiable: PROXIABLE.has(r.type),
       proxied: r.proxied,
       ttl: r.ttl,

@@ -6,6 +6,8 @@ import type { DoctorContext } from "../context";
 import { isDkimKey, keyLabel, parseDkimKey } from "../dkim";
 import { isDmarc, parseDmarc } from "../dmarc";
 import { canonicalIp, sameName } from "../ip";
+import { endpoint, openSession } from "../probe";
+import { replyText } from "../smtp-client";
 import { dnsCode, mailauthResolver, orEmpty } from "../resolver";
 import { countSpfLookups, parseSpf, SPF_LOOKUP_LIMIT, spfDefault, spfRecordsOf } from "../spf";
 import { CheckResult, result } from "../types";
@@ -188,6 +190,53 @@ export function proxiedCheck(ctx: DoctorContext): CheckResult[] {
     "set proxied: false (DNS only, grey cloud) on the mail host's A/AAAA in Cloudflare: SMTP cannot pass Cloudflare's HTTP proxy")];
 }
 
+/** Whether `host` answers on `address`:`port` as a mail client would find it: a 220 banner (465: after the TLS handshake). */
+async function answersOn(ctx: DoctorContext, host: string, address: string, port: number): Promise<{ ok: boolean; said: string }> {
+  let close = () => {};
+  try {
+    const { session } = await openSession(host, address, port, ctx.net);
+    close = () => session.close();
+    const banner = await session.read();
+    return { ok: banner.code === 220, said: replyText(banner) };
+  } catch (e) {
+    return { ok: false, said: (e as Error).message };
+  } finally {
+    close();
+  }
+}
+
+/**
+ * The submission SRV records the stack planned (mailstack:submissionSrv): present, pointing at a
+ * host of the stack on the planned port, and that host answers there.
+ */
+export async function srvChecks(ctx: DoctorContext): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const hostNames = ctx.targets.hosts.map((h) => h.name.toLowerCase());
+  for (const plan of ctx.targets.records.filter((r) => r.type === "SRV")) {
+    const [, portText, target = ""] = plan.content.split(/\s+/);
+    const port = Number(portText);
+    const expected = `${plan.priority ?? 0} ${plan.content}, a host of the stack that answers on ${port}`;
+    const fix = `publish SRV ${plan.name} → ${port} ${target} (mailstack:submissionSrv: true, then pulumi up); check with dig SRV ${plan.name}`;
+    const got = await answer(ctx.resolver.resolveSrv(plan.name));
+    const shown = (s: { priority: number; weight: number; port: number; name: string }) => `${s.priority} ${s.weight} ${s.port} ${s.name.replace(/\.$/, "")}`;
+    const observed = got.error ? `DNS error ${got.error}` : list(got.values.map(shown));
+    const ours = got.values.filter((s) => s.port === port && hostNames.includes(s.name.replace(/\.$/, "").toLowerCase()));
+    if (got.error || ours.length === 0) {
+      out.push(result("dns.srv", plan.name, "fail", got.values.length > 0 ? `${observed} (not a host of the stack on port ${port})` : observed, expected, fix));
+      continue;
+    }
+    const host = ctx.targets.hosts.find((h) => h.name.toLowerCase() === ours[0]!.name.replace(/\.$/, "").toLowerCase())!;
+    const address = host.ipv4[0] ?? host.ipv6[0];
+    const reply = address === undefined ? { ok: false, said: "no planned address" } : await answersOn(ctx, host.name, address, port);
+    const extra = got.values.length > ours.length ? "warn" : "pass";
+    out.push(result("dns.srv", plan.name, reply.ok ? extra : "fail",
+      `${observed}; ${address === undefined ? host.name : endpoint(address, port)}: ${reply.said}`, expected,
+      reply.ok ? `SRV ${plan.name} also lists targets outside the stack; remove them unless you mean it`
+        : `mail clients following SRV ${plan.name} cannot reach ${host.name} on ${port}: see smtp.reach (provider firewall, systemctl status chasquid)`));
+  }
+  return out;
+}
+
 export async function dnsChecks(ctx: DoctorContext): Promise<CheckResult[]> {
   return [
     ...(await addressChecks(ctx)),
@@ -196,5 +245,6 @@ export async function dnsChecks(ctx: DoctorContext): Promise<CheckResult[]> {
     ...(await dkimChecks(ctx)),
     ...(await dmarcChecks(ctx)),
     ...proxiedCheck(ctx),
+    ...(await srvChecks(ctx)),
   ];
 }

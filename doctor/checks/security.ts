@@ -1,5 +1,6 @@
 // Check group 4: not an open relay, no AUTH before TLS on 587, each user can log in with the
-// stack's password and a wrong password is refused. Passwords never reach a log or a result.
+// stack's password and a wrong password is refused; fail2ban's jail as the last verification saw it.
+// Passwords never reach a log or a result.
 import { randomBytes } from "node:crypto";
 import type { DoctorContext } from "../context";
 import { endpoint, NetContext, PortProbe, tlsOptions } from "../probe";
@@ -112,9 +113,24 @@ export function wrongPasswordCheck(where: string, user: string, o: LoginOutcome)
     "the server accepts any password: check chasquid's users file and authentication setup at once");
 }
 
+/**
+ * fail2ban's jail, as the host's last verification saw it: the doctor cannot see a jail from outside
+ * (a probe that tried would get itself banned), so it reads verify.sh's line from the stack outputs.
+ * No line: the stack does not run the jail (mailstack:fail2ban off, or a host another stack owns).
+ */
+export function fail2banCheck(host: string, verification: string | undefined): CheckResult | undefined {
+  const line = verification?.split("\n").find((l) => /^(ok|FAIL)\s.*fail2ban jail/.test(l));
+  if (!line) return undefined;
+  const ok = line.startsWith("ok");
+  return result("security.fail2ban", host, ok ? "pass" : "fail", `${line.replace(/^(ok|FAIL)\s+/, "")} (last pulumi up's verification)`,
+    "the jail mailstack-chasquid active", "on the host: systemctl status fail2ban; fail2ban-client status mailstack-chasquid; journalctl -u fail2ban; then pulumi up");
+}
+
 export async function securityChecks(ctx: DoctorContext, probes: PortProbe[]): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const host of ctx.targets.hosts) {
+    const jail = fail2banCheck(host.name, host.verification);
+    if (jail) out.push(jail);
     const p25 = representative(probes, host.name, 25);
     if (p25) out.push(relayCheck(endpoint(p25.address, 25), await tryRelay(host.name, p25.address, ctx.net)));
     const p587 = representative(probes, host.name, 587);

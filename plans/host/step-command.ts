@@ -20,12 +20,16 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function readRemoteScript(script: StepScript | "lib" | "certbot-deploy-hook"): string {
+/** Scripts of remote/ that are part of a step: their functions come before the step's own script. */
+export type StepPart = "fail2ban";
+const STEP_PARTS: Partial<Record<StepScript, StepPart[]>> = { base: ["fail2ban"] };
+
+export function readRemoteScript(script: StepScript | StepPart | "lib" | "certbot-deploy-hook"): string {
   return readFileSync(join(REMOTE_DIR, `${script}.sh`), "utf8");
 }
 
 /** The script body without its shebang (the steps are concatenated into one bash program). */
-function body(script: StepScript | "lib"): string {
+function body(script: StepScript | StepPart | "lib"): string {
   return readRemoteScript(script).replace(/^#!.*\n/, "");
 }
 
@@ -42,7 +46,7 @@ function bashProgram(runner: string, name: string, lines: string[]): string {
 }
 
 export function stepCommand(script: StepScript, params: StepParams = {}, options: { sudo?: boolean } = {}): string {
-  const program = [`# mailstack step: ${script}`, ...assignments(params), body("lib"), body(script)];
+  const program = [`# mailstack step: ${script}`, ...assignments(params), body("lib"), ...(STEP_PARTS[script] ?? []).map(body), body(script)];
   return bashProgram(options.sudo ? "sudo -n bash" : "bash", script, program);
 }
 

@@ -1,6 +1,6 @@
 // Every remote step of one host, as plain text: command, delete command, stdin. Pure: the component
 // feeds in secrets (as plain strings inside an apply) and publishes the result with remote.Command.
-import type { AcmeConfig, ContaboConfig, HostConfig, ReverseDnsConfig } from "../../stacks/schema";
+import type { AcmeConfig, ContaboConfig, Fail2banConfig, HostConfig, ReverseDnsConfig } from "../../stacks/schema";
 import { renderBundle } from "./bundle";
 import { renderChasquidConf } from "./chasquid-conf";
 import { localCommand, localNodeCommand, readRemoteScript, stepCommand } from "./step-command";
@@ -22,6 +22,8 @@ export interface HostPlanInput {
   monitoringPort?: number;
   /** Install mailstack's nftables table. */
   firewall: boolean;
+  /** fail2ban's jail for chasquid's failed logins (the owner's base step); off when unset. */
+  fail2ban?: Fail2banConfig;
 }
 
 const sudo = (host: HostConfig) => ({ sudo: host.sshUser !== "root" });
@@ -41,6 +43,18 @@ export function claimsCommand(input: HostPlanInput): string {
   }, sudo(input.host));
 }
 
+/** The jail's parameters (remote/fail2ban.sh); its numbers only when it is on, so tuning an unused jail changes nothing. */
+function fail2banParams(f2b: Fail2banConfig | undefined): Record<string, string> {
+  if (!f2b?.enabled) return { MS_F2B_ENABLED: "no" };
+  return {
+    MS_F2B_ENABLED: "yes",
+    MS_F2B_MAXRETRY: String(f2b.maxRetry),
+    MS_F2B_FINDTIME: String(f2b.findTime),
+    MS_F2B_BANTIME: String(f2b.banTime),
+    MS_F2B_IGNOREIP: f2b.ignoreIps.join(" "),
+  };
+}
+
 export function baseCommand(input: HostPlanInput): string {
   return stepCommand("base", {
     MS_HOSTNAME: input.host.hostname,
@@ -48,6 +62,7 @@ export function baseCommand(input: HostPlanInput): string {
     MS_SSH_PORT: String(input.host.sshPort),
     MS_FIREWALL: input.firewall ? "yes" : "no",
     MS_STACK: input.stack,
+    ...fail2banParams(input.fail2ban),
   }, sudo(input.host));
 }
 
@@ -106,8 +121,9 @@ export function verifyCommand(input: HostPlanInput): string {
     // Checked where chasquid signs natively (1.14+); the post-data hook signs with RSA only.
     ...(input.domains.some((d) => d.ed25519Selector)
       ? { MS_DKIM_ED25519: input.domains.filter((d) => d.ed25519Selector).map((d) => `${d.name}:${d.ed25519Selector}`).join(" ") } : {}),
-    // The firewall is the owner's: a stack that only adds domains does not check it.
+    // The firewall and fail2ban are the owner's: a stack that only adds domains does not check them.
     MS_FIREWALL: !input.host.owner ? "owner" : input.firewall ? "yes" : "no",
+    MS_FAIL2BAN: !input.host.owner ? "owner" : input.fail2ban?.enabled ? "yes" : "no",
   }, sudo(input.host));
 }
 

@@ -51,6 +51,10 @@ export function zoneOf(outputs: StackOutputs): FakeZone {
   for (const r of outputs.records) {
     if (r.type === "TXT") add(`TXT ${r.name}`, txtStrings(r.content));
     else if (r.type === "MX") add(`MX ${r.name}`, { exchange: r.content, priority: r.priority ?? 10 });
+    else if (r.type === "SRV") {
+      const [weight, port, name] = r.content.split(" ");
+      add(`SRV ${r.name}`, { priority: r.priority ?? 0, weight: Number(weight), port: Number(port), name });
+    }
     else add(`${r.type} ${r.name}`, r.content);
   }
   add(`PTR ${IPV4}`, HOST);

@@ -76,7 +76,9 @@ export function doctorWorldTests(ctx: DoctorWorldContext): void {
     for (const id of ["dns.a", "dns.aaaa", "dns.mx", "dns.spf", "dns.spf-lookups", "dns.spf-authorises", "dns.dkim", "dns.dmarc", "dns.proxied",
       "rdns.ptr", "smtp.reach", "smtp.starttls", "smtp.banner", "smtp.cert-name", "smtp.cert-chain", "smtp.cert-expiry",
       "smtp.tls-version",
-      "security.open-relay", "security.auth-before-tls", "security.login", "security.wrong-password"]) {
+      "security.open-relay", "security.auth-before-tls", "security.login", "security.wrong-password",
+      // Pulumi.local.yaml turns on the submission SRV records and fail2ban's jail.
+      "dns.srv", "security.fail2ban"]) {
       assert.ok(rs.some((r) => r.id === id && r.status === "pass"), `${id} passes`);
     }
     const tls = rs.filter((r) => r.id === "smtp.tls-version").map((r) => r.status);

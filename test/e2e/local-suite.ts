@@ -23,6 +23,7 @@ import { withAddedDomain } from "../../runner/capture-preview";
 import { deployProcess } from "../../runner/processes";
 import { doctorWorldTests } from "./doctor-world";
 import { MailLoopAttempt, startMailLoop } from "./mail-loop";
+import { fail2banWorldTests } from "./fail2ban-world";
 import { initWorldChecks } from "../init/world-checks";
 import { engineBin } from "../../engine/engine";
 import { rootGate } from "../support/environment";
@@ -186,7 +187,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       const served = (await listRecords("example.test")).filter((r) => r.type !== "NS").map(norm).sort();
       const planned = outputs().records.filter((r) => r.zone === "example.test").map(norm).sort();
       assert.deepEqual(served, planned);
-      assert.equal(planned.length, 8);
+      // A, AAAA, the host's SPF, MX, SPF, DKIM (RSA and Ed25519), DMARC, and the two submission SRV records.
+      assert.equal(planned.length, 10);
     });
 
     test("3. every user logs in on 587 after STARTTLS and on 465, certificate from pebble; wrong password and AUTH before TLS refused", async () => {
@@ -203,6 +205,9 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.match(await dialogue.send(`AUTH PLAIN ${Buffer.from(`\0${USER}\0x`).toString("base64")}`), /^5\d\d/);
       dialogue.close();
     });
+
+    // fail2ban: repeated wrong passwords from one world address ban it, others still log in.
+    fail2banWorldTests();
 
     test("4. a message to gmail.test arrives over TLS from the vps's IPv6, passing SPF, DKIM and DMARC", async () => {
       const msg = await sendAndReceive(USER, "someone@gmail.test", "e2e outbound");
@@ -271,6 +276,8 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       assert.deepEqual(changed, [
         "create dkim-shop.example.test-key",
         "create dns-mx-shop.example.test-mail.example.test",
+        "create dns-srv-_submission._tcp.shop.example.test",
+        "create dns-srv-_submissions._tcp.shop.example.test",
         "create dns-txt-_dmarc.shop.example.test",
         "create dns-txt-mailstack._domainkey.shop.example.test",
         "create dns-txt-shop.example.test",

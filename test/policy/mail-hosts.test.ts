@@ -44,3 +44,21 @@ test("mx-target-not-cname: a CNAME elsewhere is fine; an MX whose target is unkn
   const unknownMx = [...goodMailStack().filter((r) => r.props.type !== "MX"), record("MX", "user.tax", UNKNOWN, { priority: 10 }), record("CNAME", "mail.user.tax", "x.example")];
   assert.deepEqual(await runStackPolicy(mxTargetNotCname, unknownMx), []);
 });
+
+const srv = (name: string, target: unknown) => ({ ...record("SRV", name, ""), props: { name, type: "SRV", priority: 0, data: { priority: 0, weight: 1, port: 465, target }, ttl: 3600, proxied: false } });
+
+test("SRV targets (submission, RFC 6186) are mail host names too: no CNAME there, nothing proxied", async () => {
+  const stack = [...goodMailStack(), srv("_submissions._tcp.user.tax", "mail.user.tax")];
+  assert.deepEqual(await runStackPolicy(mxTargetNotCname, stack), []);
+  assert.deepEqual(await runStackPolicy(mailHostNotProxied, stack), []);
+  const elsewhere = [...goodMailStack(), srv("_submissions._tcp.user.tax", "Submit.User.Tax."), record("CNAME", "submit.user.tax", "vps123.provider.example")];
+  const messages = await runStackPolicy(mxTargetNotCname, elsewhere);
+  assert.equal(messages.length, 1, messages.join("\n"));
+  assert.match(messages[0], /DnsRecord "dns-cname-submit\.user\.tax" \(CNAME submit\.user\.tax\) is a CNAME at an SRV target \(RFC 2782 forbids it\)\. Fix: publish A\/AAAA records for submit\.user\.tax/);
+  const proxiedSubmit = [...goodMailStack(), srv("_submission._tcp.user.tax", "submit.user.tax"), proxied(record("A", "submit.user.tax", "203.0.113.9"))];
+  const p = await runStackPolicy(mailHostNotProxied, proxiedSubmit);
+  assert.equal(p.length, 1);
+  assert.match(p[0], /\(A submit\.user\.tax\) is proxied, but submit\.user\.tax is an SRV target \(mail clients connect to it\)/);
+  // A target unknown in preview is skipped, as for MX.
+  assert.deepEqual(await runStackPolicy(mxTargetNotCname, [...goodMailStack(), srv("_submission._tcp.user.tax", UNKNOWN), record("CNAME", "submit.user.tax", "x.example")]), []);
+});

@@ -49,6 +49,7 @@ test("Pulumi.yaml declares every config key the validator knows, with its shape,
   assert.deepEqual([project.config.dnsTtl.default, project.config.monitoringPort.default, project.config.allowKeyReplacement.default], [3600, 0, false]);
   // Optional objects: the CLI fills in a declared default, so {} must mean "not set".
   assert.deepEqual([project.config.contabo.default, project.config.reverseDns.default], [{}, {}]);
+  assert.deepEqual([project.config.fail2ban.default, project.config.submissionSrv.default], [{}, false]);
   const defaults = validateStackConfig(toEngineConfig({ ...stackFileConfig("Pulumi.prod.yaml"), "mailstack:contabo": {}, "mailstack:reverseDns": {} }));
   assert.deepEqual([defaults.contabo, defaults.reverseDns], [undefined, { check: "stop", resolver: undefined }]);
   // `pulumi new` would store a structured value typed at its prompt as a plain string.

@@ -17,6 +17,7 @@ import {
 import { dkimPublicKeyBase64, dkimValue, dmarcValue, spfValue } from "../../plans/mail-records";
 import { TXT_STRING_MAX, txtContent, txtStrings } from "../../plans/txt";
 import { renderUsersFile, SALT_BYTES } from "../../plans/users-file";
+import { DEFAULT_FAIL2BAN } from "../../stacks/schema";
 import type { DmarcConfig, DomainConfig, HostConfig, StackConfig } from "../../stacks/schema";
 
 const rsaPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "pem", type: "spki" }).toString();
@@ -26,7 +27,8 @@ const host = (over: Partial<HostConfig> = {}): HostConfig =>
 const domain = (name: string, over: Partial<DomainConfig> = {}): DomainConfig =>
   ({ name, zone: name, users: ["i"], aliases: {}, spf: { include: [], all: "~all" }, dmarc: dmarc(), dkimSelector: "mailstack", ...over });
 const stack = (hosts: HostConfig[], domains: DomainConfig[], dnsTtl = 300): StackConfig =>
-  ({ hosts, domains, acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, dnsTtl, allowKeyReplacement: false, reverseDns: { check: "stop" } });
+  ({ hosts, domains, acme: { email: "i@user.tax", directory: "https://acme.test/dir" }, dnsTtl, allowKeyReplacement: false, reverseDns: { check: "stop" },
+    fail2ban: DEFAULT_FAIL2BAN, submissionSrv: false });
 /** The plan with a placeholder value for every DKIM key of the config. */
 const planWithKeys = (config: StackConfig) =>
   planDnsRecords(config, Object.fromEntries(config.domains.flatMap(dkimKeysOf).map((k) => [k.recordName, "v=DKIM1; k=rsa; p=AAAA"])));

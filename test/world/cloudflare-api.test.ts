@@ -386,3 +386,87 @@ describe("world Cloudflare API: records made elsewhere, restarts, backend failur
     }
   });
 });
+
+describe("world Cloudflare API: SRV as the Cloudflare provider sends it (data)", () => {
+  let backend: ReturnType<typeof memoryBackend>;
+  let api: Api;
+  before(async () => {
+    backend = memoryBackend([ZONE]);
+    api = await start(backend);
+  });
+  after(() => api.close());
+
+  // What terraform-provider-cloudflare (under @pulumi/cloudflare 6.22.1) POSTs for mailstack's SRV
+  // record: `data` with the four fields, the priority at the top level too, no content; numbers are
+  // float64 there, which JSON writes as integers.
+  const providerBody = (port: number, extra: object = {}) => ({
+    name: `${port === 465 ? "_submissions" : "_submission"}._tcp.example.test`, type: "SRV", comment: "mailstack: mail client settings (RFC 6186)",
+    priority: 0, data: { priority: 0, weight: 1, port, target: "mail.example.test" }, proxied: false, ttl: 300, ...extra,
+  });
+
+  test("created from data: Cloudflare's content and priority, and the data back; DNS holds the whole SRV rdata", async () => {
+    const c = await api.call("POST", recs, providerBody(465));
+    assert.equal(c.status, 200, JSON.stringify(c.json));
+    const rec = c.json.result;
+    assert.equal(rec.type, "SRV");
+    assert.equal(rec.name, "_submissions._tcp.example.test");
+    assert.equal(rec.content, "1 465 mail.example.test");
+    assert.equal(rec.priority, 0);
+    assert.deepEqual(rec.data, { priority: 0, weight: 1, port: 465, target: "mail.example.test" });
+    assert.equal(rec.proxiable, false);
+    assert.equal(rec.ttl, 300);
+    assert.deepEqual(backend.records, [{ zone: ZONE, name: "_submissions._tcp.example.test", type: "SRV", content: "1 465 mail.example.test", priority: 0, ttl: 300 }]);
+    // What the provider reads back (refresh) equals what it sent: no drift in data or priority.
+    const g = (await api.call("GET", `${recs}/${rec.id}`)).json.result;
+    assert.deepEqual(g, rec);
+    assert.deepEqual((await api.call("GET", `${recs}?type=SRV`)).json.result.map((r: { data: unknown }) => r.data), [rec.data]);
+    // The same record again is refused, however it is written.
+    assertError(await api.call("POST", recs, providerBody(465)), 400, 81058, "An identical record already exists.");
+    assertError(await api.call("POST", recs, { type: "SRV", name: "_submissions._tcp.example.test", content: "1 465 Mail.Example.Test.", priority: 0 }), 400, 81058);
+    await api.call("DELETE", `${recs}/${rec.id}`);
+    assert.deepEqual(backend.records, []);
+  });
+
+  test("data wins over content and the top-level priority (Cloudflare ignores them beside it); the target loses its dot and case", async () => {
+    const r = (await api.call("POST", recs, providerBody(587, { content: "9 9 elsewhere.test", priority: 7, data: { priority: 5, weight: 0, port: 587, target: "Mail.Example.Test." } }))).json.result;
+    assert.deepEqual([r.content, r.priority, r.data], ["0 587 mail.example.test", 5, { priority: 5, weight: 0, port: 587, target: "mail.example.test" }]);
+    await api.call("DELETE", `${recs}/${r.id}`);
+  });
+
+  test("an update with new data moves the DNS record; a PATCH of the comment keeps it", async () => {
+    const r = (await api.call("POST", recs, providerBody(587))).json.result;
+    const u = await api.call("PUT", `${recs}/${r.id}`, providerBody(587, { data: { priority: 0, weight: 1, port: 587, target: "mx.example.test" } }));
+    assert.equal(u.status, 200, JSON.stringify(u.json));
+    assert.equal(u.json.result.id, r.id);
+    assert.deepEqual(backend.records.map((x) => x.content), ["1 587 mx.example.test"]);
+    const p = await api.call("PATCH", `${recs}/${r.id}`, { comment: "moved" });
+    assert.deepEqual([p.json.result.comment, p.json.result.data.target, p.json.result.priority], ["moved", "mx.example.test", 0]);
+    assert.deepEqual(backend.records.map((x) => x.content), ["1 587 mx.example.test"]);
+    await api.call("DELETE", `${recs}/${r.id}`);
+  });
+
+  test("an SRV record made as content (the older way) also comes back with data", async () => {
+    const r = (await api.call("POST", recs, { type: "SRV", name: "_imaps._tcp.example.test", content: "1 993 mail.example.test", priority: 10 })).json.result;
+    assert.deepEqual(r.data, { priority: 10, weight: 1, port: 993, target: "mail.example.test" });
+    await api.call("DELETE", `${recs}/${r.id}`);
+  });
+
+  test("bad data is a 400 naming the field, never a 5xx; other types' data stays refused", async () => {
+    const cases: [object, RegExp][] = [
+      [{ weight: 1, port: 465, target: "mail.example.test" }, /^priority is a required data field\.$/],
+      [{ priority: 0, port: 465, target: "mail.example.test" }, /^weight is a required data field\.$/],
+      [{ priority: 0, weight: 1, target: "mail.example.test" }, /^port is a required data field\.$/],
+      [{ priority: 0, weight: 1, port: 465 }, /^target is a required data field\.$/],
+      [{ priority: 0, weight: 1, port: 70000, target: "mail.example.test" }, /^data\.port must be an integer between 0 and 65535\.$/],
+      [{ priority: 0.5, weight: 1, port: 465, target: "mail.example.test" }, /^data\.priority must be an integer/],
+      [{ priority: 0, weight: 1, port: 465, target: "bad host!" }, /must be "weight port target"/],
+    ];
+    for (const [data, message] of cases) {
+      assertValidation(await api.call("POST", recs, providerBody(465, { data })), (message.source.startsWith("must be") ? 1004 : 9100), message);
+    }
+    assertValidation(await api.call("POST", recs, providerBody(465, { data: [1, 2] })), 1004, "data must be an object.");
+    assertValidation(await api.call("POST", recs, { type: "CAA", name: "x", data: { flags: 0, tag: "issue", value: "x" } }), 1004,
+      "The local world takes CAA records as content, not data.");
+    assert.deepEqual(backend.records, []);
+  });
+});
