@@ -131,6 +131,8 @@ export function prepareProject(): void {
   const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   project.main = join(ROOT, String(project.main ?? "index.ts"));
   writeFileSync(join(LOCAL_PROJECT, "Pulumi.yaml"), stringify(project));
-  const modules = join(LOCAL_PROJECT, "node_modules");
-  if (!existsSync(modules)) symlinkSync(join(ROOT, "node_modules"), modules);
+  // The program's packages, and its package.json (without it the language host warns in every run).
+  for (const entry of ["node_modules", "package.json"]) {
+    if (!existsSync(join(LOCAL_PROJECT, entry))) symlinkSync(join(ROOT, entry), join(LOCAL_PROJECT, entry));
+  }
 }

@@ -36,7 +36,7 @@ export interface DeployReport {
   changes: Record<string, string>;
   remoteCommands: string[];
   dnsChanges: string[];
-  /** What the CLI printed (for a preview: the preview a reviewer reads). */
+  /** What the CLI printed (for a preview: the preview a reviewer reads, its Diagnostics included). */
   output: string;
 }
 
@@ -171,7 +171,8 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
     if (out.status === 0) writePrivate(outputsFile, JSON.parse(out.stdout));
     else error = `pulumi stack output failed:\n${out.output}`;
   }
-  const report: DeployReport = { ok: !error, error, durationMs: Date.now() - started, stack, ...summary, output: run.stdout };
+  // A preview with --diff prints its Diagnostics (warnings, the rotation's phase) on stderr.
+  const report: DeployReport = { ok: !error, error, durationMs: Date.now() - started, stack, ...summary, output: options.preview ? run.output : run.stdout };
   writePrivate(reportFile, report);
   return report;
 }
