@@ -11,6 +11,8 @@ export interface StackOutputs {
   /** address → password (secret; never printed). */
   smtpPasswords: Record<string, string>;
   dkim: Record<string, { selector: string; recordName: string }>;
+  /** Per domain with a DKIM rotation under way (program.ts): phase, signing selector, what comes next. */
+  dkimRotation?: Record<string, DkimRotationTarget>;
   hosts: Record<string, unknown>;
   warnings?: string[];
 }
@@ -29,11 +31,19 @@ export interface DomainTarget {
   dkimRecordName: string;
 }
 
+export interface DkimRotationTarget {
+  phase: string;
+  signingSelector: string;
+  next: string;
+}
+
 export interface Targets {
   hosts: HostTarget[];
   domains: DomainTarget[];
   users: { address: string; password: string }[];
   records: DnsRecordPlan[];
+  /** Domain → its DKIM rotation under way. */
+  rotations: Record<string, DkimRotationTarget>;
 }
 
 export function targetsOf(o: StackOutputs): Targets {
@@ -51,7 +61,7 @@ export function targetsOf(o: StackOutputs): Targets {
   });
   const domains = Object.entries(o.dkim ?? {}).map(([name, d]) => ({ name, dkimSelector: d.selector, dkimRecordName: d.recordName }));
   const users = (o.smtp ?? []).map((s) => ({ address: s.address, password: o.smtpPasswords?.[s.address] ?? "" }));
-  return { hosts, domains, users, records };
+  return { hosts, domains, users, records, rotations: o.dkimRotation ?? {} };
 }
 
 export function parseOutputs(text: string, source: string): StackOutputs {

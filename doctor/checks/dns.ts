@@ -179,6 +179,28 @@ export async function dmarcChecks(ctx: DoctorContext): Promise<CheckResult[]> {
   return out;
 }
 
+/**
+ * A DKIM rotation under way: which selectors DNS publishes a live key for, and that the one chasquid
+ * signs with is among them (the rotation never signs with a key DNS does not publish).
+ */
+export async function dkimRotationChecks(ctx: DoctorContext): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const [domain, rotation] of Object.entries(ctx.targets.rotations)) {
+    const names = ctx.targets.records.filter((r) => r.type === "TXT" && r.name.endsWith(`._domainkey.${domain}`)).map((r) => r.name);
+    const live: string[] = [];
+    for (const name of names) {
+      const got = await answer(ctx.resolver.resolveTxt(name));
+      if (got.values.map((v) => v.join("")).some((t) => isDkimKey(t) && parseDkimKey(t).p)) live.push(name.slice(0, name.indexOf("._domainkey.")));
+    }
+    const signs = live.includes(rotation.signingSelector);
+    out.push(result("dkim.rotation", domain, signs ? "pass" : "fail",
+      `${rotation.phase}: chasquid signs with ${rotation.signingSelector}; live keys in DNS: ${live.join(", ") || "none"}`,
+      `a live key at ${rotation.signingSelector}._domainkey.${domain}`,
+      signs ? "" : `publish ${rotation.signingSelector}._domainkey.${domain} (pulumi up) before anything signs with it`));
+  }
+  return out;
+}
+
 /** Live DNS cannot tell a proxied record; the planned records can. */
 export function proxiedCheck(ctx: DoctorContext): CheckResult[] {
   const mailNames = new Set(ctx.targets.hosts.map((h) => h.name.toLowerCase()));
@@ -243,6 +265,7 @@ export async function dnsChecks(ctx: DoctorContext): Promise<CheckResult[]> {
     ...(await mxChecks(ctx)),
     ...(await spfChecks(ctx)),
     ...(await dkimChecks(ctx)),
+    ...(await dkimRotationChecks(ctx)),
     ...(await dmarcChecks(ctx)),
     ...proxiedCheck(ctx),
     ...(await srvChecks(ctx)),

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type * as tls from "node:tls";
-import { addressChecks, dkimChecks, dmarcChecks, mxChecks, proxiedCheck, spfChecks } from "../../doctor/checks/dns";
+import { addressChecks, dkimChecks, dkimRotationChecks, dmarcChecks, mxChecks, proxiedCheck, spfChecks } from "../../doctor/checks/dns";
 import { fcrdnsVerdict, RDNS_FIX_WHERE, rdnsChecks } from "../../doctor/checks/rdns";
 import { dnsblLookup, reputationChecks } from "../../doctor/checks/reputation";
 import {
@@ -39,6 +39,23 @@ const withoutRecord = (pred: (r: StackOutputs["records"][number]) => boolean): S
   return { ...o, records: o.records.filter((r) => !pred(r)) };
 };
 const plannedDkimP = () => /p=([A-Za-z0-9+/=]+)/.exec(outputs.records.find((r) => r.name === DKIM_NAME)!.content.replace(/" "/g, ""))![1]!;
+
+describe("dkim.rotation", () => {
+  test("the signing selector must have a live key; observed lists every live one", async () => {
+    const o = fixtureOutputs();
+    const next = `rot2._domainkey.${DOMAIN}`;
+    o.records.push({ ...o.records.find((r) => r.name === DKIM_NAME)!, key: `txt-${next}`, name: next });
+    o.dkimRotation = { [DOMAIN]: { phase: "switch", signingSelector: "rot2", next: "" } };
+    const z = zoneOf(o) as Record<string, unknown>;
+    const ok = one(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
+    assert.deepEqual([ok.status, ok.observed], ["pass", `switch: chasquid signs with rot2; live keys in DNS: ${SELECTOR}, rot2`]);
+    z[`TXT ${next}`] = [["v=DKIM1; k=rsa; p="]];
+    const bad = one(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
+    assert.deepEqual([bad.status, bad.observed], ["fail", `switch: chasquid signs with rot2; live keys in DNS: ${SELECTOR}`]);
+    assert.match(bad.fix, /publish rot2\._domainkey\./);
+    assert.deepEqual(await dkimRotationChecks(ctxOf(good())), [], "no rotation, no check");
+  });
+});
 
 describe("dns.dkim", () => {
   test("the deployed key passes, labelled by its length and tail", async () => {
