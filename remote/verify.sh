@@ -114,7 +114,7 @@ if [ "$MS_FIREWALL" = yes ]; then
 fi
 
 # The jail answers (fail2ban started it with its filter and action). The wrong password below comes
-# from the host's own address, which fail2ban ignores (ignoreself).
+# from the host's own address, which the jail never bans (its ignoreip, see plans/host/steps.ts).
 if [ "$MS_FAIL2BAN" = yes ]; then
   if jail=$(fail2ban-client status mailstack-chasquid 2>&1); then
     banned=$(sed -n 's/.*Currently banned:[[:space:]]*//p' <<<"$jail")

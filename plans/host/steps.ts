@@ -43,15 +43,20 @@ export function claimsCommand(input: HostPlanInput): string {
   }, sudo(input.host));
 }
 
-/** The jail's parameters (remote/fail2ban.sh); its numbers only when it is on, so tuning an unused jail changes nothing. */
-function fail2banParams(f2b: Fail2banConfig | undefined): Record<string, string> {
+/**
+ * The jail's parameters (remote/fail2ban.sh); its numbers only when it is on, so tuning an unused
+ * jail changes nothing. The host's own addresses are never banned: the verification's wrong-password
+ * check comes from them, and fail2ban's `ignoreself` finds them by the host name, which Debian 12's
+ * fail2ban does not map to the public addresses.
+ */
+function fail2banParams(f2b: Fail2banConfig | undefined, host: HostConfig): Record<string, string> {
   if (!f2b?.enabled) return { MS_F2B_ENABLED: "no" };
   return {
     MS_F2B_ENABLED: "yes",
     MS_F2B_MAXRETRY: String(f2b.maxRetry),
     MS_F2B_FINDTIME: String(f2b.findTime),
     MS_F2B_BANTIME: String(f2b.banTime),
-    MS_F2B_IGNOREIP: f2b.ignoreIps.join(" "),
+    MS_F2B_IGNOREIP: [...addressesOf(host).split(" "), ...f2b.ignoreIps].join(" "),
   };
 }
 
@@ -62,7 +67,7 @@ export function baseCommand(input: HostPlanInput): string {
     MS_SSH_PORT: String(input.host.sshPort),
     MS_FIREWALL: input.firewall ? "yes" : "no",
     MS_STACK: input.stack,
-    ...fail2banParams(input.fail2ban),
+    ...fail2banParams(input.fail2ban, input.host),
   }, sudo(input.host));
 }
 
