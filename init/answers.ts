@@ -85,7 +85,7 @@ export function privateKeyProblem(text: string): string | undefined {
 
 /** The cipher an OpenSSH-format key is encrypted with ("none" for a plain key or another format). */
 function openSshCipher(text: string): string {
-  const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]+?)-----END/.exec(text);
+  const m = /-----BEGIN OPENSSH PRIVATE KEY-{5}([\s\S]+?)-----END/.exec(text);
   if (!m) return "none";
   const raw = Buffer.from(m[1].replace(/\s+/g, ""), "base64");
   const magic = "openssh-key-v1\0";
