@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { nextKeyPublished, RotationConfig, rotationState, RotationState } from "../plans/dkim-rotation";
+import { nextKeyPublished, rotationState, RotationState } from "../plans/dkim-rotation";
+import type { DkimRotationConfig } from "../stacks/schema";
 
 export interface DkimRotationArgs {
   /** The mail domain. @example "user.tax" */
@@ -8,7 +9,7 @@ export interface DkimRotationArgs {
   /** The selector chasquid signs with before the rotation (`dkimSelector`). */
   currentSelector: string;
   /** The next selector and the waits (`domains[].dkimRotation`). */
-  rotation: RotationConfig;
+  rotation: DkimRotationConfig;
   /**
    * When Cloudflare created the next key's record (`DnsRecord.createdOn`): the first clock. An
    * output, because the records are declared after the hosts that need this rotation's state.

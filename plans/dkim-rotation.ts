@@ -11,7 +11,6 @@
 import type { DkimRotationConfig } from "../stacks/schema";
 
 export type RotationPhase = "publish" | "switch" | "retire";
-export type RotationConfig = DkimRotationConfig;
 
 export interface RotationClocks {
   /** When Cloudflare created the next key's record (ISO 8601); undefined while it is being made. */
@@ -34,12 +33,12 @@ const at = (iso: string | undefined) => (iso === undefined ? NaN : Date.parse(is
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Whether chasquid may sign with the next key at `now` (ms): its record published long enough. */
-export function nextKeyPublished(rotation: RotationConfig, clocks: RotationClocks, now: number): boolean {
+export function nextKeyPublished(rotation: DkimRotationConfig, clocks: RotationClocks, now: number): boolean {
   const published = at(clocks.nextPublishedAt);
   return !Number.isNaN(published) && now >= published + rotation.publishWait * 1000;
 }
 
-export function rotationState(domain: string, currentSelector: string, rotation: RotationConfig, clocks: RotationClocks, now: number): RotationState {
+export function rotationState(domain: string, currentSelector: string, rotation: DkimRotationConfig, clocks: RotationClocks, now: number): RotationState {
   const { nextSelector } = rotation;
   const published = at(clocks.nextPublishedAt);
   if (!nextKeyPublished(rotation, clocks, now)) {

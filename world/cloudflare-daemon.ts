@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { createCloudflareApi, fileStore } from "./cloudflare-api";
 import { ZONES } from "./config";
 import { addRecord, listRecords, removeRecord } from "./dns";
+import { serveUntilStopped } from "./proc";
 
 export interface CloudflareDaemonConfig {
   host: string;
@@ -26,7 +27,4 @@ const server = createCloudflareApi({
   backend: { listZones: async () => [...ZONES], addRecord, removeRecord, listRecords },
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
-server.listen(cfg.port, cfg.host, () => console.log(`cloudflare api: listening on http://${cfg.host}:${cfg.port}/client/v4`));
-const stop = () => server.close(() => process.exit(0));
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+serveUntilStopped(server, cfg.host, cfg.port, "cloudflare api (/client/v4)");

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { ContaboCredentials, createContaboApi } from "./contabo-api";
 import { listRecords, setPtr } from "./dns";
 import { reverseName, reverseZone } from "./dns-records";
+import { serveUntilStopped } from "./proc";
 
 export interface ContaboDaemonConfig {
   host: string;
@@ -28,7 +29,4 @@ const server = createContaboApi({
   },
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
-server.listen(cfg.port, cfg.host, () => console.log(`contabo api: listening on http://${cfg.host}:${cfg.port}`));
-const stop = () => server.close(() => process.exit(0));
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+serveUntilStopped(server, cfg.host, cfg.port, "contabo api");

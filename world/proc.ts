@@ -2,6 +2,7 @@
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Server } from "node:http";
 import { PID_DIR } from "./config";
 
 export interface RunResult {
@@ -155,4 +156,12 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/** An API daemon's main: listens, says where, and closes on SIGTERM or SIGINT (world/*-daemon.ts). */
+export function serveUntilStopped(server: Server, host: string, port: number, what: string): void {
+  server.listen(port, host, () => console.log(`${what}: listening on http://${host}:${port}`));
+  const stop = () => server.close(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }

@@ -1,13 +1,14 @@
 // The DKIM rotation's phases as a pure function of the config and the two clocks.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { RotationConfig, revokedDkimValue, rotationState } from "../../plans/dkim-rotation";
+import { revokedDkimValue, rotationState } from "../../plans/dkim-rotation";
+import type { DkimRotationConfig } from "../../stacks/schema";
 import { fakeHostApplier } from "../support/fake-host";
 import { unwrapSecrets } from "../support/mock-engine";
 import { runProgram, valueOf } from "../support/run-program";
 import { problemsOf, stackFileConfig } from "../support/stack-config";
 
-const rotation: RotationConfig = { nextSelector: "2026b", publishWait: 3600, keepOld: 7 * 86400 };
+const rotation: DkimRotationConfig = { nextSelector: "2026b", publishWait: 3600, keepOld: 7 * 86400 };
 const T0 = Date.parse("2026-11-01T00:00:00Z");
 const hours = (h: number) => T0 + h * 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
