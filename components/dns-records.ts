@@ -19,12 +19,24 @@ export interface DnsRecordsArgs {
   publishAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
-/** What a person reads when a zone cannot be looked up: the provider's words, the key and the fix. */
+/** Words of an API that is down or did not answer, rather than one that refused the token. */
+const OUTAGE = /\b5\d\d\b|Service (Temporarily )?Unavailable|Bad Gateway|time(d)? ?out|deadline exceeded|connection (refused|reset)|\bEOF\b/i;
+
+/**
+ * What a person reads when a zone cannot be looked up: the provider's words, the key and the fix.
+ * An outage is not the token's fault: nothing was changed, and the fix is to run again later.
+ */
 export function zoneLookupError(zone: string, cause: unknown): Error {
-  const said = cause instanceof Error ? cause.message : String(cause);
-  return new Error(`Cloudflare zone ${zone} could not be read with cloudflare:apiToken: ${said}\n` +
-    `  fix: give the token Zone:Read and DNS:Edit on ${zone} and set it (pulumi config set --secret cloudflare:apiToken < token-file), ` +
-    `or add the zone to the Cloudflare account the token belongs to`);
+  const said = (cause instanceof Error ? cause.message : String(cause)).trim();
+  const tokenFix = `give the token Zone:Read and DNS:Edit on ${zone} and set it (pulumi config set --secret cloudflare:apiToken < token-file), ` +
+    `or add the zone to the Cloudflare account the token belongs to`;
+  const again = "nothing was changed: run pulumi up again once Cloudflare answers (https://www.cloudflarestatus.com)";
+  if (OUTAGE.test(said)) return new Error(`Cloudflare's API did not answer the lookup of zone ${zone}: ${said}\n  fix: ${again}`);
+  if (said === "") {
+    return new Error(`Cloudflare zone ${zone} could not be read with cloudflare:apiToken (the provider gave no reason)\n` +
+      `  fix: if Cloudflare is down, ${again}; otherwise ${tokenFix}`);
+  }
+  return new Error(`Cloudflare zone ${zone} could not be read with cloudflare:apiToken: ${said}\n  fix: ${tokenFix}`);
 }
 
 /**

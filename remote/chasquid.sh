@@ -11,6 +11,8 @@ trap 'rm -rf "$bundle"' EXIT
 read_bundle "$bundle"
 restart=()
 version=$(chasquid_version)
+due=$(restart_due_begin)
+[ -z "$due" ] || restart+=("$due")
 
 wrote=$(install_file "$etc/chasquid.conf" 0644 root:root <"$bundle/chasquid.conf")
 [ -z "$wrote" ] || restart+=(chasquid.conf)
@@ -49,4 +51,5 @@ if [ ${#restart[@]} -gt 0 ]; then
 else
   echo "restarted=no"
 fi
+restart_due_end
 printf 'chasquid=%s\n' "$version"

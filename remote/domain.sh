@@ -13,6 +13,8 @@ MS_ED25519_SELECTOR=${MS_ED25519_SELECTOR:-}
 etc=/etc/chasquid
 dir=$etc/domains/$MS_DOMAIN
 restart=()
+due=$(restart_due_begin)
+[ -z "$due" ] || restart+=("$due")
 if [ ! -d "$dir" ]; then
   mkdir -p "$dir"
   printf '%s\n' "$MS_STACK" >"$dir/.mailstack"
@@ -80,5 +82,6 @@ else
   if version_ge "$version" 1.12 && systemctl is-active --quiet chasquid; then reload_chasquid; fi
   echo "restarted=no"
 fi
+restart_due_end
 log "domain $MS_DOMAIN: users, aliases and DKIM key ($dkim) in place"
 printf 'chasquid=%s\ndkim=%s\n' "$version" "$dkim"

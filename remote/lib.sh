@@ -79,6 +79,21 @@ restart_chasquid_for() {
   echo "restarted=yes"
 }
 
+# A restart a step decides on may not happen (its session cut, pulumi killed) after the files
+# chasquid loads at start changed; the next run, finding nothing to write, would not restart. So a
+# step marks a restart as due before it changes anything, and clears the mark once done; a step
+# that finds the mark restarts. In /run: a boot starts chasquid with the files as they are.
+RESTART_DUE=/run/mailstack/chasquid-restart-due
+
+# restart_due_begin: prints a reason when an earlier run left a restart due; marks one as due.
+restart_due_begin() {
+  [ ! -e "$RESTART_DUE" ] || echo "a restart an interrupted run left due"
+  mkdir -p "${RESTART_DUE%/*}"
+  : >"$RESTART_DUE"
+}
+
+restart_due_end() { rm -f "$RESTART_DUE"; }
+
 # Ask a running chasquid to re-read users and aliases (1.12+). Only the main process: a unit-wide
 # signal would also hit running hooks and deliveries.
 reload_chasquid() {

@@ -9,6 +9,7 @@ import { LOCAL_PROJECT, prepareProject, PULUMI_DIR, readyEngine, ROOT, runPulumi
 import { readWorld } from "../world/state";
 import { localStackConfig, SECRET_CONFIG_PATHS } from "./local-stack";
 import { EngineEvent, summarizeEvents } from "./events";
+import { recoveryAdvice } from "./recovery";
 import { SECRET_SIG } from "../engine/secret-wire";
 
 export { ROOT };
@@ -78,7 +79,13 @@ function ensureStack(bin: string, stack: string, worldStarted: string): void {
   if (known && existsSync(marker) && readFileSync(marker, "utf8") === worldStarted) return;
   if (known) {
     console.error(`deploy: the world was rebuilt since stack ${stack} last deployed; starting it anew`);
-    must(bin, ["stack", "rm", stack, "--yes", "--force"]);
+    const rm = ["stack", "rm", stack, "--yes", "--force"];
+    const removed = pulumi(bin, rm);
+    // A stack of the old world that an interrupted deploy left locked: its lock goes with it.
+    if (removed.status !== 0 && recoveryAdvice(removed.output, stack)?.includes(" cancel ")) {
+      must(bin, ["cancel", "--stack", stack, "--yes"]);
+      must(bin, rm);
+    } else if (removed.status !== 0) throw new Error(`pulumi ${rm.join(" ")} failed:\n${removed.output}`);
   }
   rmSync(join(LOCAL_PROJECT, `Pulumi.${stack}.yaml`), { force: true });
   must(bin, ["stack", "init", stack]);
@@ -166,6 +173,8 @@ export async function deploy(options: DeployOptions = {}): Promise<DeployReport>
   const run = pulumi(bin, [...verb, "--stack", stack, "--non-interactive", "--event-log", eventLog]);
   const summary = summarizeEvents(readEvents(eventLog), options.preview);
   let error = run.status === 0 ? undefined : failureText(run.output);
+  const advice = error === undefined ? undefined : recoveryAdvice(run.output, stack);
+  if (advice) error = `${error}\n${advice}`;
   if (!error && !options.destroy && !options.preview) {
     const out = pulumi(bin, ["stack", "output", "--stack", stack, "--json", "--show-secrets"]);
     if (out.status === 0) writePrivate(outputsFile, JSON.parse(out.stdout));

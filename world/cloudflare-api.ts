@@ -106,6 +106,7 @@ export const MESSAGES = {
   ttl: "TTL must be between 60 and 86400 seconds, or 1 for Automatic.",
   priority: "priority is a required field.",
   identical: "An identical record already exists.",
+  quota: "Record quota exceeded.",
   notFound: "Record does not exist.",
   cnameConflict: "An A, AAAA, or CNAME record with that host already exists.",
   ipv4: "Content for A record must be a valid IPv4 address.",
@@ -377,7 +378,23 @@ export interface CloudflareApiOptions {
   nameServers?: string[];
   /** One line per request (method, path, status); never headers, so never the token. */
   log?: (line: string) => void;
+  /** The failure to play now, if any (read at every request): how tests interrupt a deploy. */
+  fault?: () => ApiFault | undefined;
 }
+
+/**
+ * A failure the API plays on purpose, as Cloudflare does on a bad day:
+ * - `unavailable`: every request answers 503 with the edge's HTML page (an outage);
+ * - `hang`: requests get no answer, and the connection is closed after `closeAfterMs`;
+ * - `refuse`: creating or changing a record of that name fails with 400, quota exceeded;
+ * - `slow`: every request is carried out at once and answered `delayMs` later (a client killed
+ *   meanwhile never learns that its record was made).
+ */
+export type ApiFault =
+  | { kind: "unavailable" }
+  | { kind: "hang"; closeAfterMs: number }
+  | { kind: "refuse"; name: string }
+  | { kind: "slow"; delayMs: number };
 
 interface Live {
   id: string;
@@ -680,6 +697,13 @@ export function createCloudflareApi(o: CloudflareApiOptions): http.Server {
     return envelope(p.items, p.info);
   }
 
+  /** The body, unless a `refuse` fault names its record. */
+  function refusedByFault(body: Body): Body {
+    const f = o.fault?.();
+    if (f?.kind === "refuse" && String(body.name ?? "").toLowerCase().replace(/\.$/, "") === f.name) throw fail(400, 81045, MESSAGES.quota);
+    return body;
+  }
+
   async function route(req: http.IncomingMessage, url: URL): Promise<{ status: number; body: unknown }> {
     const method = req.method ?? "GET";
     const seg = url.pathname.replace(/\/+$/, "").split("/").slice(1);
@@ -708,7 +732,7 @@ export function createCloudflareApi(o: CloudflareApiOptions): http.Server {
     if (p.length === 3) {
       allow("GET", "POST");
       if (method === "GET") return { status: 200, body: await listRecords(zone, url.searchParams) };
-      return ok(await createRecord(zone, await readBody(req)));
+      return ok(await createRecord(zone, refusedByFault(await readBody(req))));
     }
     const id = p[3]!;
     allow("GET", "PUT", "PATCH", "DELETE");
@@ -719,7 +743,7 @@ export function createCloudflareApi(o: CloudflareApiOptions): http.Server {
       }
       case "PUT":
       case "PATCH":
-        return ok(await updateRecord(zone, id, await readBody(req), method === "PATCH"));
+        return ok(await updateRecord(zone, id, refusedByFault(await readBody(req)), method === "PATCH"));
       default:
         return ok(await deleteRecord(zone, id));
     }
@@ -728,6 +752,18 @@ export function createCloudflareApi(o: CloudflareApiOptions): http.Server {
   return http.createServer((req, res) => {
     const t0 = Date.now();
     const url = new URL(req.url ?? "/", "http://world.invalid");
+    const fault = o.fault?.();
+    if (fault?.kind === "unavailable") {
+      o.log?.(`${req.method} ${url.pathname} 503 (fault: unavailable)`);
+      res.writeHead(503, { "Content-Type": "text/html" });
+      res.end("<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>cloudflare</center></body></html>\n");
+      return;
+    }
+    if (fault?.kind === "hang") {
+      o.log?.(`${req.method} ${url.pathname} no answer (fault: hang ${fault.closeAfterMs} ms)`);
+      setTimeout(() => req.socket.destroy(), fault.closeAfterMs);
+      return;
+    }
     serial(async () => {
       authorize(req);
       return route(req, url);
@@ -739,7 +775,8 @@ export function createCloudflareApi(o: CloudflareApiOptions): http.Server {
         o.log?.(`error: ${message}`);
         return { status: 500, body: { success: false, errors: [{ code: 10001, message }], messages: [], result: null } };
       })
-      .then(({ status, body }) => {
+      .then(async ({ status, body }) => {
+        if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.delayMs));
         o.log?.(`${req.method} ${url.pathname} ${status} ${Date.now() - t0}ms`);
         res.writeHead(status, { "Content-Type": "application/json" });
         res.end(JSON.stringify(body));

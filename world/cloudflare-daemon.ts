@@ -2,7 +2,7 @@
 //   node --import tsx world/cloudflare-daemon.ts <config.json>
 // The config file (mode 0600) carries the token, so it never shows in the process list.
 import * as fs from "node:fs";
-import { createCloudflareApi, fileStore } from "./cloudflare-api";
+import { ApiFault, createCloudflareApi, fileStore } from "./cloudflare-api";
 import { ZONES } from "./config";
 import { addRecord, listRecords, removeRecord } from "./dns";
 import { serveUntilStopped } from "./proc";
@@ -15,6 +15,8 @@ export interface CloudflareDaemonConfig {
   /** The side store (JSON) for what knot cannot hold. */
   storePath: string;
   nameServers: string[];
+  /** A JSON ApiFault in this file is played until the file goes (world/faults.ts writes it). */
+  faultPath: string;
 }
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2] ?? "", "utf8")) as CloudflareDaemonConfig;
@@ -26,5 +28,6 @@ const server = createCloudflareApi({
   // The zones knot serves; every one is in the world's single account.
   backend: { listZones: async () => [...ZONES], addRecord, removeRecord, listRecords },
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+  fault: () => (fs.existsSync(cfg.faultPath) ? JSON.parse(fs.readFileSync(cfg.faultPath, "utf8")) as ApiFault : undefined),
 });
 serveUntilStopped(server, cfg.host, cfg.port, "cloudflare api (/client/v4)");

@@ -12,6 +12,8 @@ import { tcpOpen } from "./proxy";
 export const CLOUDFLARE_DIR = path.join(RUN_DIR, "cloudflare");
 /** What knot cannot hold (ids, comments, proxied, tags, settings, timestamps); goes with `down`. */
 export const CLOUDFLARE_STORE = path.join(CLOUDFLARE_DIR, "records.json");
+/** The failure the API plays while this file exists (see ApiFault). */
+export const CLOUDFLARE_FAULT = path.join(CLOUDFLARE_DIR, "fault.json");
 
 /**
  * A new API token: 40 characters of [A-Za-z0-9_-], the shape the Cloudflare provider requires of
@@ -23,6 +25,7 @@ export function newToken(): string {
 
 export async function cloudflareUp(token: string): Promise<void> {
   fs.mkdirSync(CLOUDFLARE_DIR, { recursive: true });
+  fs.rmSync(CLOUDFLARE_FAULT, { force: true });
   const cfg: CloudflareDaemonConfig = {
     host: HOST.ipv4,
     port: CLOUDFLARE_PORT,
@@ -30,6 +33,7 @@ export async function cloudflareUp(token: string): Promise<void> {
     accountId: WORLD_ACCOUNT_ID,
     storePath: CLOUDFLARE_STORE,
     nameServers: ["ns.world.test"],
+    faultPath: CLOUDFLARE_FAULT,
   };
   const cfgFile = path.join(CLOUDFLARE_DIR, "config.json");
   fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2), { mode: 0o600 });

@@ -11,6 +11,8 @@ import { sshExec, SshTarget } from "../../world/ssh";
 import { CommandFailed, commandDiff, plainInputs, resourceTypeOf, withOutputs } from "./semantics";
 
 const VERSION = "1.2.1";
+/** ssh's words for "could not connect" (the host is booting, sshd is starting or refusing for now). */
+const DIAL_FAILURE = /ssh: connect to host \S+ port \d+: (Connection refused|Connection timed out|No route to host|Network is unreachable)|kex_exchange_identification:|^Connection closed by \S+ port \d+\s*$/m;
 type Props = Record<string, unknown>;
 
 /** A failure in the provider's own words: status, the first line of the command, then its output. */
@@ -32,8 +34,10 @@ async function runRemote(props: Props, text: string, stdin: string | undefined):
   const tries = Math.max(1, Number(c.dialErrorLimit ?? 10));
   for (let attempt = 1; ; attempt++) {
     const r = await sshExec(target, text, { stdin: stdin ?? "" });
-    // 255 is ssh's own failure (no connection); a command's exit status is passed through.
-    if (r.code === 255 && attempt < tries && /Connection (refused|timed out|closed)|No route to host|Connection reset/.test(r.stderr)) {
+    // 255 is ssh's own failure; only a failure to connect is tried again, as the provider's dial
+    // retries: a session cut while the command ran ("Connection to … closed by remote host") fails
+    // the step, whose command may have run in part.
+    if (r.code === 255 && attempt < tries && DIAL_FAILURE.test(r.stderr)) {
       await new Promise((res) => setTimeout(res, 2000));
       continue;
     }

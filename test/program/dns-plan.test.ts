@@ -82,3 +82,15 @@ test("a zone the token cannot read stops the deploy naming cloudflare:apiToken, 
   assert.match(e.message, /^Cloudflare zone example\.test could not be read with cloudflare:apiToken: GET zones\?name=example\.test: 403 Forbidden: Authentication error \(10000\)\n/);
   assert.match(e.message, /fix: give the token Zone:Read and DNS:Edit on example\.test and set it \(pulumi config set --secret cloudflare:apiToken < token-file\)/);
 });
+
+test("an outage of Cloudflare's API is not blamed on the token: nothing changed, run again later", () => {
+  for (const said of ["GET zones: 503 Service Unavailable", "context deadline exceeded", "read tcp: connection reset by peer"]) {
+    const e = zoneLookupError("example.test", new Error(said));
+    assert.match(e.message, /^Cloudflare's API did not answer the lookup of zone example\.test: /, said);
+    assert.match(e.message, /fix: nothing was changed: run pulumi up again once Cloudflare answers/);
+    assert.doesNotMatch(e.message, /Zone:Read/);
+  }
+  // The SDK drops an invoke's reason in some failures: both causes and both fixes.
+  const silent = zoneLookupError("example.test", new Error(""));
+  assert.match(silent.message, /\(the provider gave no reason\)\n {2}fix: if Cloudflare is down, nothing was changed: .*; otherwise give the token Zone:Read and DNS:Edit on example\.test/);
+});

@@ -1,0 +1,35 @@
+// What to run after a deploy that an interruption left stuck, when Pulumi cannot go on by itself.
+// The failed run prints it (runner/deploy-cli.ts) and the README's "When `pulumi up` was
+// interrupted" explains it. `alive` and `host` are parameters so the decision is testable.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+
+/** Whether a process of that PID runs on this machine and is a Pulumi CLI. */
+export function pulumiAlive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0].endsWith("pulumi");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The advice for a failed run's output, or undefined when it needs none. A stack lock whose
+ * `pulumi` was killed (SIGKILL, a closed laptop, a lost CI runner) stays until `pulumi cancel`;
+ * a lock of a Pulumi still running is not stale: wait for it.
+ */
+export function recoveryAdvice(output: string, stack: string, cli = "npm run pulumi --",
+  alive: (pid: number) => boolean = pulumiAlive, host = hostname()): string | undefined {
+  if (!/the stack is currently locked/.test(output)) return undefined;
+  const owner = /created by (\S+)@(\S+) \(pid (\d+)\)/.exec(output);
+  if (!owner) return undefined;
+  const [, user, at, pidText] = owner;
+  const pid = Number(pidText);
+  if (at !== host) {
+    return `stack ${stack} is locked by ${user}@${at} (pid ${pid}), another machine: if no deploy runs there any more, ` +
+      `remove the lock with\n  ${cli} cancel --stack ${stack} --yes\nand deploy again.`;
+  }
+  if (alive(pid)) return `stack ${stack} is being deployed by pulumi pid ${pid} on this machine: wait for it to end, then deploy again.`;
+  return `stack ${stack} is locked by an interrupted deploy (pulumi pid ${pid} on this machine is gone). Remove the lock and deploy again:\n` +
+    `  ${cli} cancel --stack ${stack} --yes`;
+}

@@ -1,0 +1,28 @@
+// What a failed deploy prints when an interruption left the stack stuck (runner/recovery.ts).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { recoveryAdvice } from "../../runner/recovery";
+
+const LOCKED = "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
+  "  file:///state/.pulumi/locks/organization/mailstack/prod/c242.json: created by root@laptop (pid 8317) at 2026-11-29T20:34:47Z";
+
+test("a lock left by a pulumi that is gone: the exact cancel command for the stack", () => {
+  assert.equal(recoveryAdvice(LOCKED, "prod", "pulumi", () => false, "laptop"),
+    "stack prod is locked by an interrupted deploy (pulumi pid 8317 on this machine is gone). Remove the lock and deploy again:\n  pulumi cancel --stack prod --yes");
+});
+
+test("a lock of a pulumi still running: wait, never cancel", () => {
+  const advice = recoveryAdvice(LOCKED, "prod", "pulumi", (pid) => pid === 8317, "laptop") ?? "";
+  assert.match(advice, /being deployed by pulumi pid 8317/);
+  assert.doesNotMatch(advice, /cancel/);
+});
+
+test("a lock taken on another machine: cancel only if nothing deploys there", () => {
+  const advice = recoveryAdvice(LOCKED, "prod", "npm run pulumi --", () => false, "ci-runner") ?? "";
+  assert.match(advice, /locked by root@laptop \(pid 8317\), another machine: if no deploy runs there any more/);
+  assert.match(advice, /\n {2}npm run pulumi -- cancel --stack prod --yes\n/);
+});
+
+test("other failures need no advice", () => {
+  assert.equal(recoveryAdvice("error: update failed", "prod", "pulumi", () => false, "laptop"), undefined);
+});

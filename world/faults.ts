@@ -1,0 +1,80 @@
+// Faults the end-to-end suite injects into the running world, each one something a real deploy
+// meets: a link that drops every packet for a while, a VPS reset by its provider, a process killed
+// inside it, a CA it cannot reach, a DNS API that fails (ApiFault). Each has its undo.
+import * as fs from "node:fs";
+import { CLOUDFLARE_FAULT } from "./cloudflare";
+import type { ApiFault } from "./cloudflare-api";
+import { BRIDGE, PARTIES, WORLD_NETNS } from "./config";
+import { must, readPid, run } from "./proc";
+import type { World } from "./state";
+import { rebootVps } from "./vps";
+
+/** Every packet to and from the vps is dropped (its port leaves the world's bridge); open TCP connections wait. */
+export async function cutVpsLink(): Promise<void> {
+  await must("ip", ["-n", WORLD_NETNS, "link", "set", `p-vps`, "nomaster"]);
+}
+
+export async function restoreVpsLink(): Promise<void> {
+  await must("ip", ["-n", WORLD_NETNS, "link", "set", `p-vps`, "master", BRIDGE]);
+}
+
+const acmeRoutes = (): [string, string][] => [["-4", `${PARTIES.acme.ipv4}/32`], ["-6", `${PARTIES.acme.ipv6}/128`]];
+
+/** The ACME server cannot be reached from the vps ("No route to host" at once), as when the CA is down. */
+export async function blockAcme(): Promise<void> {
+  await must("ip", ["-n", PARTIES.vps.netns, "-4", "route", "replace", "unreachable", `${PARTIES.acme.ipv4}/32`]);
+  // IPv6 may still be off on a fresh vps; then there is no IPv6 route to block.
+  await run("ip", ["-n", PARTIES.vps.netns, "-6", "route", "replace", "unreachable", `${PARTIES.acme.ipv6}/128`]);
+}
+
+export async function unblockAcme(): Promise<void> {
+  for (const [family, prefix] of acmeRoutes()) await run("ip", ["-n", PARTIES.vps.netns, family, "route", "del", "unreachable", prefix]);
+}
+
+/** The PID namespace of the vps's systemd (the child of systemd-nspawn). */
+function vpsPidNamespace(): string {
+  const nspawn = readPid("nspawn");
+  if (nspawn === null) throw new Error("the vps is not running");
+  const init = fs.readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, "utf8").trim().split(/\s+/)[0];
+  if (!init) throw new Error("the vps has no init process");
+  return fs.readlinkSync(`/proc/${init}/ns/pid`);
+}
+
+/** Host PIDs of the vps's processes whose command line (arguments joined by spaces) matches. */
+export function vpsPids(match: RegExp): number[] {
+  const ns = vpsPidNamespace();
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) !== ns) continue;
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      if (match.test(cmdline)) pids.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** Signals the vps's processes whose command line matches; returns their host PIDs. */
+export function killInVps(match: RegExp, signal: NodeJS.Signals = "SIGKILL"): number[] {
+  const pids = vpsPids(match);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** A hard reset of the vps by its provider; resolves once it has booted again (systemd's state). */
+export const resetVps = (w: World): Promise<string> => rebootVps(w, "reset");
+
+/** The world's Cloudflare API plays this fault from its next request on; undefined ends it. */
+export function setCloudflareFault(fault: ApiFault | undefined): void {
+  if (fault === undefined) fs.rmSync(CLOUDFLARE_FAULT, { force: true });
+  else fs.writeFileSync(CLOUDFLARE_FAULT, JSON.stringify(fault));
+}
