@@ -82,7 +82,7 @@ function ensureStack(bin: string, stack: string, worldStarted: string): void {
     const rm = ["stack", "rm", stack, "--yes", "--force"];
     const removed = pulumi(bin, rm);
     // A stack of the old world that an interrupted deploy left locked: its lock goes with it.
-    if (removed.status !== 0 && recoveryAdvice(removed.output, stack)?.includes(" cancel ")) {
+    if (removed.status !== 0 && recoveryAdvice(removed.output, stack)?.includes("is gone")) {
       must(bin, ["cancel", "--stack", stack, "--yes"]);
       must(bin, rm);
     } else if (removed.status !== 0) throw new Error(`pulumi ${rm.join(" ")} failed:\n${removed.output}`);

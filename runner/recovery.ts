@@ -14,22 +14,29 @@ export function pulumiAlive(pid: number): boolean {
 }
 
 /**
- * The advice for a failed run's output, or undefined when it needs none. A stack lock whose
- * `pulumi` was killed (SIGKILL, a closed laptop, a lost CI runner) stays until `pulumi cancel`;
- * a lock of a Pulumi still running is not stale: wait for it.
+ * The advice for a failed run's output, or undefined when it needs none.
+ * - A stack lock whose `pulumi` was killed (SIGKILL, a closed laptop, a lost CI runner) stays
+ *   until removed; a lock of a Pulumi still running is not stale: wait for it.
+ * - Pending operations (an engine killed in the middle of a step) that the run could not get past,
+ *   such as a record Cloudflare made that the state never learnt of.
+ * `recoverCommand` removes a stale lock and settles pending operations (runner/recover.ts).
  */
-export function recoveryAdvice(output: string, stack: string, cli = "npm run pulumi --",
+export function recoveryAdvice(output: string, stack: string, recoverCommand = `npm run recover -- --stack ${stack}`,
   alive: (pid: number) => boolean = pulumiAlive, host = hostname()): string | undefined {
-  if (!/the stack is currently locked/.test(output)) return undefined;
-  const owner = /created by (\S+)@(\S+) \(pid (\d+)\)/.exec(output);
-  if (!owner) return undefined;
-  const [, user, at, pidText] = owner;
-  const pid = Number(pidText);
-  if (at !== host) {
-    return `stack ${stack} is locked by ${user}@${at} (pid ${pid}), another machine: if no deploy runs there any more, ` +
-      `remove the lock with\n  ${cli} cancel --stack ${stack} --yes\nand deploy again.`;
+  if (/the stack is currently locked/.test(output)) {
+    const owner = /created by (\S+)@(\S+) \(pid (\d+)\)/.exec(output);
+    if (!owner) return undefined;
+    const [, user, at, pidText] = owner;
+    const pid = Number(pidText);
+    if (at !== host) {
+      return `stack ${stack} is locked by ${user}@${at} (pid ${pid}), another machine: if no deploy runs there any more, ` +
+        `remove the lock with\n  pulumi cancel --stack ${stack} --yes\nand deploy again.`;
+    }
+    if (alive(pid)) return `stack ${stack} is being deployed by pulumi pid ${pid} on this machine: wait for it to end, then deploy again.`;
+    return `stack ${stack} is locked by an interrupted deploy (pulumi pid ${pid} on this machine is gone). Recover, then deploy again:\n  ${recoverCommand}`;
   }
-  if (alive(pid)) return `stack ${stack} is being deployed by pulumi pid ${pid} on this machine: wait for it to end, then deploy again.`;
-  return `stack ${stack} is locked by an interrupted deploy (pulumi pid ${pid} on this machine is gone). Remove the lock and deploy again:\n` +
-    `  ${cli} cancel --stack ${stack} --yes`;
+  if (/with \d+ pending operations from previous deployment/.test(output)) {
+    return `an interrupted deploy left pending operations that this run could not get past. Recover, then deploy again:\n  ${recoverCommand}`;
+  }
+  return undefined;
 }

@@ -155,12 +155,13 @@ export async function unmountOverlay(): Promise<void> {
 }
 
 /**
- * Reboot: the guest reboots itself; the runner boots it again on the same overlay. `reset` is a
- * provider's hard reset instead: reboot(2) at once, no service stopped (`systemctl reboot -ff`).
+ * Reboot: the guest reboots itself (or `reset` reboots it at once); the runner boots it again on
+ * the same overlay.
  */
-export async function rebootVps(w: World, how: "reboot" | "reset" = "reboot"): Promise<string> {
+export async function rebootVps(w: World, reset?: () => void): Promise<string> {
   const before = readPid("nspawn");
-  await sshExec(w, how === "reset" ? "systemctl reboot -ff" : "systemctl reboot", { timeoutMs: 10_000 });
+  if (reset) reset();
+  else await sshExec(w, "systemctl reboot", { timeoutMs: 10_000 });
   await waitFor("the vps to go down", async () => {
     const now = readPid("nspawn");
     return now !== null && now !== before;

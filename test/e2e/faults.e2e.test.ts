@@ -79,12 +79,12 @@ async function converges(fault: string, file: string): Promise<void> {
 
 /**
  * The next deploy stops with the recovery Pulumi cannot do by itself and prints its commands
- * (`npm run pulumi -- …`); they are run as printed.
+ * (`npm run …`); they are run as printed.
  */
 async function recoverAsPrinted(fault: string, file: string): Promise<void> {
   const stuck = deploy(file);
   assert.equal(stuck.ok, false, `${fault}: expected the next up to need a recovery`);
-  const commands = stuck.output.split("\n").map((l) => /^ {2}(npm run pulumi -- .*)$/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
+  const commands = stuck.output.split("\n").map((l) => /^ {2}(npm run .*)$/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
   assert.ok(commands.length > 0, `${fault}: no recovery command printed:\n${stuck.output}`);
   for (const c of commands) execSync(c, { cwd: ROOT, stdio: "pipe" });
 }
@@ -172,7 +172,7 @@ describe("an interrupted pulumi up converges on the next one, with no mail lost"
   const srvOn = (c: any) => { c["mailstack:submissionSrv"] = true; };
   const rotation = (c: any) => { c["mailstack:domains"][0].dkimRotation = { nextSelector: "rot2" }; };
   const newDomain = (c: any) => {
-    c["mailstack:domains"].push({ name: "shop.example.test", users: ["sales"], aliases: { "*": "me@gmail.test" }, spf: { all: "-all" }, dmarc: { policy: "reject" } });
+    c["mailstack:domains"].push({ name: "shop.example.test", zone: "example.test", users: ["sales"], aliases: { "*": "me@gmail.test" }, spf: { all: "-all" }, dmarc: { policy: "reject" } });
   };
   const changes: ((c: any) => void)[] = [];
   const next = (change: (c: any) => void) => { changes.push(change); return stackFile(...changes); };

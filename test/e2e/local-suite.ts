@@ -558,7 +558,9 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       }
     });
 
-    test("18. a DKIM rotation phase by phase while mail flows: every message passes DKIM with the key of its moment", async () => {
+    // Once, on Debian 13: both OSes run Debian 13's chasquid (native DKIM), and the rotation is the
+    // program's and the domain step's doing, the same on both; its TTL waits cost two minutes.
+    if (os === "debian13") test("18. a DKIM rotation phase by phase while mail flows: every message passes DKIM with the key of its moment", async () => {
       // The stack as test 13 left it (renamed, carol's protected password made by its refused
       // deploy, the host key learned), records at the shortest TTL.
       const rotation = () => stackVariant("rotation", (c) => {

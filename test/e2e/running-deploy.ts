@@ -39,6 +39,11 @@ function argvOf(pid: number): string[] {
   }
 }
 
+/** Whether the event is of the named resource's operation that does its work (a replacement's create, not the delete of the original). */
+function running(metadata: { op: string; urn: string } | undefined, name: string): boolean {
+  return metadata !== undefined && metadata.urn.endsWith(`::${name}`) && ["create", "update", "create-replacement"].includes(metadata.op);
+}
+
 export function startDeploy(stackFile?: string, extra: string[] = []): RunningDeploy {
   const eventLog = join(PULUMI_DIR, "events-local.jsonl");
   const reportFile = join(LOCAL, "deploy-report.json");
@@ -86,8 +91,8 @@ export function startDeploy(stackFile?: string, extra: string[] = []): RunningDe
   return {
     done,
     until,
-    stepEnded: (name) => events().some((e) => (e.resOutputsEvent ?? e.resOpFailedEvent)?.metadata.urn.endsWith(`::${name}`)),
-    stepStarted: (name, timeoutMs) => until(`step ${name}`, () => events().some((e) => e.resourcePreEvent?.metadata.urn.endsWith(`::${name}`)), timeoutMs),
+    stepEnded: (name) => events().some((e) => running((e.resOutputsEvent ?? e.resOpFailedEvent)?.metadata, name)),
+    stepStarted: (name, timeoutMs) => until(`step ${name}`, () => events().some((e) => running(e.resourcePreEvent?.metadata, name)), timeoutMs),
     signalPulumi(signal, tree = false) {
       const pid = pulumiPid();
       if (pid === undefined) throw new Error("no pulumi process to signal");
