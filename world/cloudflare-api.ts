@@ -426,6 +426,11 @@ function readBody(req: http.IncomingMessage): Promise<Body> {
       }
     });
     req.on("error", reject);
+    // A client that went away before its body was read (killed meanwhile: the request waited its
+    // turn) never sends "end": without this its request, and every one queued after it, would hang.
+    const gone = () => reject(fail(400, 9207, `${MESSAGES.body} (the client went away)`));
+    if (req.destroyed && !req.readableEnded) gone();
+    req.on("close", () => { if (!req.readableEnded) gone(); });
   });
 }
 

@@ -8,11 +8,9 @@
 import { spawn } from "node:child_process";
 import * as provider from "@pulumi/pulumi/provider";
 import { sshExec, SshTarget } from "../../world/ssh";
-import { CommandFailed, commandDiff, plainInputs, resourceTypeOf, withOutputs } from "./semantics";
+import { CommandFailed, commandDiff, DIAL_FAILURE, plainInputs, resourceTypeOf, withOutputs } from "./semantics";
 
 const VERSION = "1.2.1";
-/** ssh's words for "could not connect" (the host is booting, sshd is starting or refusing for now). */
-const DIAL_FAILURE = /ssh: connect to host \S+ port \d+: (Connection refused|Connection timed out|No route to host|Network is unreachable)|kex_exchange_identification:|^Connection closed by \S+ port \d+\s*$/m;
 type Props = Record<string, unknown>;
 
 /** A failure in the provider's own words: status, the first line of the command, then its output. */

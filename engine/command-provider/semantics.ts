@@ -6,6 +6,13 @@ import { unwrapSecrets } from "../secret-wire";
 
 export class CommandFailed extends Error {}
 
+/**
+ * ssh's words for "could not connect" (the host is booting, sshd is starting or refusing for now):
+ * tried again, as the provider's dial retries. Not "Connection to <host> closed by remote host",
+ * a session cut while its command ran: that fails the step.
+ */
+export const DIAL_FAILURE = /ssh: connect to host \S+ port \d+: (Connection refused|Connection timed out|No route to host|Network is unreachable)|kex_exchange_identification:|^Connection closed by \S+ port \d+\s*$/m;
+
 /** `urn:pulumi:<stack>::<project>::<parent types $>…$<type>::<name>` → `<type>`. */
 export function resourceTypeOf(urn: string): string {
   return (urn.split("::")[2] ?? "").split("$").pop() as string;

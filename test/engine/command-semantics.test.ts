@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { commandDiff, plainInputs, resourceTypeOf, withOutputs } from "../../engine/command-provider/semantics";
+import { commandDiff, DIAL_FAILURE, plainInputs, resourceTypeOf, withOutputs } from "../../engine/command-provider/semantics";
 import { secretWire } from "../../engine/secret-wire";
 
 const secret = secretWire;
@@ -41,4 +41,11 @@ describe("command provider: what a change does", () => {
     assert.deepEqual(outs, { create: "c", stdin: secret("pw"), stdout: "line\n", stderr: "warn" });
     assert.deepEqual(withOutputs({ create: "c" }, undefined), { create: "c", stdout: "", stderr: "" });
   });
+});
+
+test("only a failure to connect is tried again; a session cut while the command ran fails the step", () => {
+  for (const dial of ["ssh: connect to host 10.78.0.10 port 22: Connection refused", "ssh: connect to host 10.78.0.10 port 22: No route to host",
+    "kex_exchange_identification: read: Connection reset by peer", "Connection closed by 10.78.0.10 port 22"]) assert.match(dial, DIAL_FAILURE);
+  for (const cut of ["Connection to 10.78.0.10 closed by remote host.", "client_loop: send disconnect: Broken pipe",
+    "mailstack: ERROR: chasquid did not start (log above)"]) assert.doesNotMatch(cut, DIAL_FAILURE);
 });

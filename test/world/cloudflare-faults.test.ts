@@ -1,6 +1,6 @@
 // The failures the world's Cloudflare API plays on purpose for the fault suite (ApiFault).
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
+import { AddressInfo, connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { ApiFault, createCloudflareApi, memoryBackend, memoryStore, zoneId } from "../../world/cloudflare-api";
 
@@ -67,5 +67,34 @@ describe("world Cloudflare API faults", () => {
     assert.equal((await pending).status, 200);
     assert.ok(Date.now() - t0 >= 390);
     fault = undefined;
+  });
+
+  test("a client killed while its request waited its turn does not hold up the requests after it", async () => {
+    // A backend as slow as knot under load: requests queue behind each other.
+    const slow = memoryBackend(["example.test"]);
+    const add = slow.addRecord.bind(slow);
+    slow.addRecord = async (r) => { await new Promise((res) => setTimeout(res, 300)); return add(r); };
+    const api = createCloudflareApi({ token: TOKEN, backend: slow, store: memoryStore() });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    const port = (api.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}/client/v4${RECORDS}`;
+    const headers = { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" };
+    try {
+      const first = fetch(url, { method: "POST", headers, body: JSON.stringify({ type: "TXT", name: "first.example.test", content: "\"x\"", ttl: 300 }) });
+      await new Promise((r) => setTimeout(r, 50));
+      // A whole request queued behind the first, its client gone before its turn.
+      const socket = connect(port, "127.0.0.1");
+      await new Promise<void>((r) => socket.on("connect", () => r()));
+      const body = JSON.stringify({ type: "TXT", name: "gone.example.test", content: "\"x\"", ttl: 300 });
+      socket.write(`POST /client/v4${RECORDS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      await new Promise((r) => setTimeout(r, 50));
+      socket.destroy();
+      assert.equal((await first).status, 200);
+      const after = await Promise.race([fetch(url, { headers }).then((r) => r.status), new Promise((r) => setTimeout(() => r("no answer in 3 s"), 3000))]);
+      assert.equal(after, 200);
+    } finally {
+      api.closeAllConnections();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
   });
 });
