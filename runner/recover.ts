@@ -45,7 +45,10 @@ export function madeRecord(op: PendingOperation, listed: ListedRecord[]): Listed
   return same.length === 1 ? same[0] : undefined;
 }
 
-/** The refresh arguments: records to import, and whether other pending creates remain to clear. */
+/**
+ * The refresh arguments: records to import (URN, id, URN, id, …: each one value of the
+ * `--import-pending-creates` flag), and whether other pending creates remain to clear.
+ */
 export function recoveryPlan(pending: PendingOperation[], found: Map<string, ListedRecord | undefined>): { imports: string[]; clear: boolean; unmatched: string[] } {
   const creates = pending.filter((p) => p.type === "creating");
   const imports: string[] = [];
@@ -114,7 +117,7 @@ export async function recover(cli: Cli, stack: string, log: (s: string) => void)
   for (const urn of plan.unmatched) log(`not in Cloudflare (or not one record): ${urn}; the next up makes it`);
   if (plan.imports.length > 0) {
     log(`importing ${plan.imports.length / 2} record(s) Cloudflare made: pulumi refresh --import-pending-creates`);
-    const r = cli.run(["refresh", "--stack", stack, "--yes", "--skip-preview", "--non-interactive", "--import-pending-creates", ...plan.imports]);
+    const r = cli.run(["refresh", "--stack", stack, "--yes", "--skip-preview", "--non-interactive", ...plan.imports.flatMap((v) => ["--import-pending-creates", v])]);
     if (r.status !== 0) throw new Error(`pulumi refresh --import-pending-creates failed:\n${r.output}`);
   }
   if (plan.clear) {
