@@ -3,13 +3,14 @@
 // only the running world knows. The CLI, language host and plugins come from engine/; state, the
 // stack files with their secrets, and the engine's event log stay under .local/pulumi.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { LOCAL_PROJECT, prepareProject, PULUMI_DIR, readyEngine, ROOT, runPulumi } from "../engine/engine";
 import { readWorld } from "../world/state";
 import { localStackConfig, SECRET_CONFIG_PATHS } from "./local-stack";
 import { EngineEvent, summarizeEvents } from "./events";
-import { recoveryAdvice } from "./recovery";
+import { pulumiAlive, recoveryAdvice, stackLocks } from "./recovery";
 import { SECRET_SIG } from "../engine/secret-wire";
 
 export { ROOT };
@@ -77,15 +78,12 @@ function ensureStack(bin: string, stack: string, worldStarted: string): void {
   const marker = join(PULUMI_DIR, `world-of-${stack}`);
   const known = pulumi(bin, ["stack", "select", stack]).status === 0;
   if (known && existsSync(marker) && readFileSync(marker, "utf8") === worldStarted) return;
+  // The stack of an old world is discarded, and with it the locks its interrupted deploys left
+  // (a lock outlives `stack rm`, and would refuse the new stack).
+  for (const lock of stackLocks(stack)) if (lock.host === hostname() && !pulumiAlive(lock.pid)) rmSync(lock.file);
   if (known) {
     console.error(`deploy: the world was rebuilt since stack ${stack} last deployed; starting it anew`);
-    const rm = ["stack", "rm", stack, "--yes", "--force"];
-    const removed = pulumi(bin, rm);
-    // A stack of the old world that an interrupted deploy left locked: its lock goes with it.
-    if (removed.status !== 0 && recoveryAdvice(removed.output, stack)?.includes("is gone")) {
-      must(bin, ["cancel", "--stack", stack, "--yes"]);
-      must(bin, rm);
-    } else if (removed.status !== 0) throw new Error(`pulumi ${rm.join(" ")} failed:\n${removed.output}`);
+    must(bin, ["stack", "rm", stack, "--yes", "--force"]);
   }
   rmSync(join(LOCAL_PROJECT, `Pulumi.${stack}.yaml`), { force: true });
   must(bin, ["stack", "init", stack]);

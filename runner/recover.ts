@@ -1,19 +1,21 @@
 // `npm run recover -- --stack <name>`: brings a local-world stack that an interrupted `pulumi up`
 // left stuck back to a state the next `pulumi up` converges from, doing what Pulumi will not do
 // by itself:
+// - a checkpoint sidecar (`<stack>.json.attrs`) cut while being written is removed;
 // - a lock whose `pulumi` is gone (killed, a closed laptop) is removed (`pulumi cancel`);
 // - a record Cloudflare made while the engine was killed (a pending create: in Cloudflare, not in
-//   the state) is imported into the state (`pulumi refresh --import-pending-creates <urn> <id>`),
-//   so the next up does not make it twice (Cloudflare refuses an identical record);
-// - other pending creates are cleared (`--clear-pending-creates`): the next up makes them again
-//   (host steps are idempotent; keys and passwords never recorded were never used).
+//   the state) is removed from Cloudflare, so the next up can make it again (Cloudflare refuses an
+//   identical record). It existed for seconds, made by the run that was cut; the next up makes it
+//   the same. (Pulumi's `refresh --import-pending-creates` only relabels the pending operation,
+//   and the refresh in 3.248 then drops it: the record stayed unknown, measured here.)
+// - then every pending create is cleared (`pulumi refresh --clear-pending-creates`): the next up
+//   makes them again (host steps are idempotent; keys and passwords never recorded were never used).
 // Production stacks: the same commands by hand, README "When `pulumi up` was interrupted".
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { PULUMI_DIR } from "../engine/engine";
 import { plainExport } from "./deploy";
-import { pulumiAlive } from "./recovery";
+import { rmSync } from "node:fs";
+import { brokenCheckpointSidecars, pulumiAlive, stackLocks } from "./recovery";
 
 /** One pending operation of `pulumi stack export`, secrets in plain text. */
 export interface PendingOperation {
@@ -45,47 +47,38 @@ export function madeRecord(op: PendingOperation, listed: ListedRecord[]): Listed
   return same.length === 1 ? same[0] : undefined;
 }
 
-/**
- * The refresh arguments: records to import (URN, id, URN, id, …: each one value of the
- * `--import-pending-creates` flag), and whether other pending creates remain to clear.
- */
-export function recoveryPlan(pending: PendingOperation[], found: Map<string, ListedRecord | undefined>): { imports: string[]; clear: boolean; unmatched: string[] } {
+/** What to do: the records Cloudflare made to remove, the pending creates found in Cloudflare as no single record, and whether any pending create is left to clear. */
+export function recoveryPlan(pending: PendingOperation[], found: Map<string, ListedRecord | undefined>):
+  { remove: { urn: string; zoneId: string; id: string }[]; clear: boolean; unmatched: string[] } {
   const creates = pending.filter((p) => p.type === "creating");
-  const imports: string[] = [];
+  const remove: { urn: string; zoneId: string; id: string }[] = [];
   const unmatched: string[] = [];
   for (const op of creates.filter((p) => p.resource.type === DNS_RECORD)) {
     const hit = found.get(op.resource.urn);
-    if (hit) imports.push(op.resource.urn, hit.id);
+    if (hit) remove.push({ urn: op.resource.urn, zoneId: String(op.resource.inputs?.zoneId), id: hit.id });
     else unmatched.push(op.resource.urn);
   }
-  // Pending creates left after the imports (host steps, keys, records not found) are cleared.
-  return { imports, clear: creates.length - imports.length / 2 > 0, unmatched };
+  return { remove, clear: creates.length > 0, unmatched };
 }
 
 interface Cli {
   run(args: string[]): { status: number; stdout: string; output: string };
 }
 
-async function listRecords(base: string, token: string, zoneId: string, name: string, type: string): Promise<ListedRecord[]> {
-  const r = await fetch(`${base.replace(/\/$/, "")}/zones/${zoneId}/dns_records?name=${encodeURIComponent(name)}&type=${type}`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  const body = await r.json() as { success: boolean; result?: ListedRecord[]; errors?: { message: string }[] };
-  if (!body.success) throw new Error(`Cloudflare: ${body.errors?.map((e) => e.message).join("; ")}`);
-  return body.result ?? [];
-}
-
-/** Locks of the stack in the local state (`.pulumi/locks/…/<stack>/*.json`), with their pid and host. */
-export function stackLocks(stack: string, stateDir = join(PULUMI_DIR, "state")): { file: string; pid: number; host: string }[] {
-  const dir = join(stateDir, ".pulumi", "locks", "organization", "mailstack", stack);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => {
-    const lock = JSON.parse(readFileSync(join(dir, f), "utf8")) as Record<string, unknown>;
-    return { file: join(dir, f), pid: Number(lock.pid ?? lock.Pid), host: String(lock.hostname ?? lock.Hostname) };
-  });
+/** One call of Cloudflare's API (v4 envelope); its result. */
+async function cloudflare<T>(base: string, token: string, method: string, path: string): Promise<T> {
+  const r = await fetch(`${base.replace(/\/$/, "")}${path}`, { method, headers: { Authorization: `Bearer ${token}` } });
+  const body = await r.json() as { success: boolean; result?: T; errors?: { message: string }[] };
+  if (!body.success) throw new Error(`Cloudflare ${method} ${path}: ${body.errors?.map((e) => e.message).join("; ")}`);
+  return body.result as T;
 }
 
 export async function recover(cli: Cli, stack: string, log: (s: string) => void): Promise<void> {
+  // 0. A checkpoint sidecar the kill left half-written.
+  for (const file of brokenCheckpointSidecars(stack)) {
+    log(`${file} was cut while being written (pulumi killed): removed, the checkpoint loads without it`);
+    rmSync(file);
+  }
   // 1. A lock whose pulumi is gone; a lock of a pulumi still running stops here.
   const locks = stackLocks(stack);
   const live = locks.filter((l) => l.host !== hostname() || pulumiAlive(l.pid));
@@ -111,17 +104,17 @@ export async function recover(cli: Cli, stack: string, log: (s: string) => void)
   const found = new Map<string, ListedRecord | undefined>();
   for (const op of pending.filter((p) => p.type === "creating" && p.resource.type === DNS_RECORD)) {
     const i = op.resource.inputs ?? {};
-    found.set(op.resource.urn, madeRecord(op, await listRecords(base, token, String(i.zoneId), String(i.name), String(i.type))));
+    const listed = await cloudflare<ListedRecord[]>(base, token, "GET", `/zones/${i.zoneId}/dns_records?name=${encodeURIComponent(String(i.name))}&type=${i.type}`);
+    found.set(op.resource.urn, madeRecord(op, listed));
   }
   const plan = recoveryPlan(pending, found);
-  for (const urn of plan.unmatched) log(`not in Cloudflare (or not one record): ${urn}; the next up makes it`);
-  if (plan.imports.length > 0) {
-    log(`importing ${plan.imports.length / 2} record(s) Cloudflare made: pulumi refresh --import-pending-creates`);
-    const r = cli.run(["refresh", "--stack", stack, "--yes", "--skip-preview", "--non-interactive", ...plan.imports.flatMap((v) => ["--import-pending-creates", v])]);
-    if (r.status !== 0) throw new Error(`pulumi refresh --import-pending-creates failed:\n${r.output}`);
+  for (const urn of plan.unmatched) log(`not in Cloudflare (or not as one record): ${urn}; the next up makes it`);
+  for (const r of plan.remove) {
+    log(`removing the record Cloudflare made for ${r.urn} (id ${r.id}): the next up makes it again`);
+    await cloudflare(base, token, "DELETE", `/zones/${r.zoneId}/dns_records/${r.id}`);
   }
   if (plan.clear) {
-    log("clearing the other pending creates: pulumi refresh --clear-pending-creates");
+    log("clearing the pending creates: pulumi refresh --clear-pending-creates");
     const r = cli.run(["refresh", "--stack", stack, "--yes", "--skip-preview", "--non-interactive", "--clear-pending-creates"]);
     if (r.status !== 0) throw new Error(`pulumi refresh --clear-pending-creates failed:\n${r.output}`);
   }

@@ -32,3 +32,8 @@ test("a lock taken on another machine: cancel only if nothing deploys there", ()
 test("other failures need no advice", () => {
   assert.equal(recoveryAdvice("error: update failed", "prod", undefined, () => false, "laptop"), undefined);
 });
+
+test("a checkpoint that does not load (pulumi killed while writing it): the recovery command", () => {
+  assert.match(recoveryAdvice("error: failed to load checkpoint: EOF", "local", undefined, () => false, "vm") ?? "",
+    /state was being written when pulumi was killed.*\n {2}npm run recover -- --stack local$/);
+});
