@@ -1,0 +1,102 @@
+// Corners of the config validator and the forwarding check that mutation testing found unpinned:
+// whole numbers where text is meant, long values in messages, URL and network forms, Contabo's {}
+// default, rotation and Ed25519 selectors, and where forwarded mail ends. (See README, Mutation testing.)
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { forwardingProblems } from "../../stacks/forwarding";
+import { StackConfigError, validateStackConfig } from "../../stacks/validate";
+import { problemsOf, stackFileConfig, toEngineConfig } from "../support/stack-config";
+
+const seed = stackFileConfig("Pulumi.prod.yaml") as any;
+const SECRET_CONTABO = { PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["mailstack:contabo"]) };
+const contabo = { clientId: "INT-1", apiUser: "me@user.tax", clientSecret: "cs", apiPassword: "pw" };
+const edit = (change: (c: any) => void) => {
+  const c = structuredClone(seed);
+  change(c);
+  return c;
+};
+const problems = (change: (c: any) => void, env: Record<string, string> = {}) => problemsOf(edit(change), env);
+const valid = (change: (c: any) => void, env: Record<string, string> = {}) => validateStackConfig(toEngineConfig(edit(change)), env);
+
+describe("config corners", () => {
+  test("a domain without a name is one problem, not also a zone problem", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:domains"][0] = { users: ["i"], aliases: { i: "me@gmail.com" } }; c["mailstack:hosts"][0].zone = "user.tax"; }),
+      [{ key: "mailstack:domains[0].name", message: '"" is not a lower-case domain name', fix: "set it to the domain you send from, e.g. example.com" }]);
+    assert.deepEqual(problems((c) => { c["mailstack:hosts"][0] = { hostname: "mail.user.tax" }; }),
+      [{ key: "mailstack:hosts[0].ipv4", message: '"" is not an IPv4 address', fix: "set the VPS's public IPv4: pulumi config set --path 'mailstack:hosts[0].ipv4' 203.0.113.10" }]);
+  });
+
+  test("a whole number stands for its digits, 0 included; a negative one does not", () => {
+    assert.equal(valid((c) => { c["mailstack:domains"][0].dkimSelector = 0; }).domains[0]!.dkimSelector, "0");
+    assert.deepEqual(problems((c) => { c["mailstack:contabo"] = { ...contabo, clientId: -5 }; }, SECRET_CONTABO).map((p) => [p.key, p.message]),
+      [["mailstack:contabo.clientId", "-5 is not a client id"]]);
+  });
+
+  test("values up to 60 characters are quoted whole in messages, longer ones shortened", () => {
+    const ps = problems((c) => { c["mailstack:dnsTtl"] = "x".repeat(58); c["mailstack:monitoringPort"] = "x".repeat(59); });
+    assert.deepEqual(ps.map((p) => p.message), [
+      `"${"x".repeat(58)}" is not a whole number from 60 to 86400`,
+      `"${"x".repeat(56)}... is not a whole number from 0 to 65535`,
+    ]);
+  });
+
+  test("the error lists each problem on its own lines", () => {
+    assert.throws(() => valid((c) => { c["mailstack:dnsTtl"] = 1; c["mailstack:monitoringPort"] = 80; }), (e: unknown) => {
+      assert.ok(e instanceof StackConfigError);
+      assert.equal(e.message, "mailstack: the stack config has 2 problems; nothing was changed.\n"
+        + "  - mailstack:dnsTtl: 1 is not a whole number from 60 to 86400\n      fix: use 60..86400 seconds (Cloudflare's range)\n"
+        + "  - mailstack:monitoringPort: 80 is a privileged port chasquid cannot bind\n      fix: use a free port from 1024 to 65535, or 0 for off");
+      return true;
+    });
+  });
+
+  test("an alias with several bad targets names them all", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:domains"][0].aliases = { i: "bad@, also bad" }; }).map((p) => p.message),
+      ['"bad@", "also bad" is not an address']);
+  });
+
+  test("selectors: the Ed25519 one is kept; the rotation's next one may not be the current RSA one", () => {
+    assert.equal(valid((c) => { c["mailstack:domains"][0].ed25519Selector = "mailstack-ed"; }).domains[0]!.ed25519Selector, "mailstack-ed");
+    assert.deepEqual(problems((c) => { c["mailstack:domains"][0].dkimRotation = { nextSelector: "mailstack" }; }).map((p) => [p.key, p.message]),
+      [["mailstack:domains[0].dkimRotation.nextSelector", '"mailstack" is already a selector of this domain']]);
+  });
+
+  test("Contabo: {} (Pulumi.yaml's default) is off; URLs: https, or http to loopback and private addresses only; trailing slashes go", () => {
+    assert.equal(valid((c) => { c["mailstack:contabo"] = {}; }).contabo, undefined);
+    const urlOk = (apiUrl: string) => problems((c) => { c["mailstack:contabo"] = { ...contabo, apiUrl }; }, SECRET_CONTABO).length === 0;
+    for (const ok of ["https://api.test", "http://localhost:8788", "http://127.0.0.1", "http://10.78.0.1:8788", "http://192.168.1.2",
+      "http://172.16.0.1", "http://172.24.0.1", "http://172.31.0.1"]) assert.ok(urlOk(ok), ok);
+    for (const bad of ["http://api.test", "xhttps://api.test", "https://api.test x", "http://203.10.0.1", "http://172.15.0.1", "http://172.32.0.1",
+      "http://172.2a.example", "http://8.127.0.0.1"]) assert.ok(!urlOk(bad), bad);
+    assert.equal(valid((c) => { c["mailstack:contabo"] = { ...contabo, apiUrl: "http://10.78.0.1:8788//" }; }, SECRET_CONTABO).contabo?.apiUrl,
+      "http://10.78.0.1:8788");
+  });
+
+  test("fail2ban's networks: the widest prefixes pass, prefixes must be plain digits", () => {
+    const ignore = (ip: string) => problems((c) => { c["mailstack:fail2ban"] = { ignoreIps: [ip] }; }).length === 0;
+    for (const ok of ["203.0.113.7/32", "2001:db8::/128", "10.0.0.0/0"]) assert.ok(ignore(ok), ok);
+    for (const bad of ["10.0.0.0/+24", "10.0.0.0/1e1", "10.0.0.0/024x"]) assert.ok(!ignore(bad), bad);
+  });
+});
+
+describe("forwarding corners", () => {
+  const fix = "forward it to an address outside the stack's domains (e.g. you@gmail.com), directly or through another alias that does";
+  test("mail to a name that is not a user takes the catch-all of that domain", () => {
+    const domains = [
+      { name: "a.example", users: [], aliases: { x: ["y@b.example"] } },
+      { name: "b.example", users: [], aliases: { "*": ["me@gmail.com"] } },
+    ];
+    assert.deepEqual(forwardingProblems(domains), []);
+  });
+
+  test("every target is followed, not only the first; the problem and its fix are exact", () => {
+    const domains = [
+      { name: "a.example", users: ["i"], aliases: { x: ["me@gmail.com", "i@a.example"] } },
+    ];
+    assert.deepEqual(forwardingProblems(domains), [
+      { key: "domains[0].aliases.x", problem: "mail to x@a.example ends at the user i@a.example, who has no forwarding address (mailstack keeps no mailbox)", fix },
+      { key: "domains[0].users", problem: "mail to i@a.example ends at the user i@a.example, who has no forwarding address (mailstack keeps no mailbox)",
+        fix: 'add aliases.i (or a catch-all "*") with an address outside the stack\'s domains' },
+    ]);
+  });
+});
