@@ -3,7 +3,7 @@
 // default, rotation and Ed25519 selectors, and where forwarded mail ends. (See README, Mutation testing.)
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { forwardingProblems } from "../../stacks/forwarding";
+import { ForwardingDomain, forwardingProblems } from "../../stacks/forwarding";
 import { StackConfigError, validateStackConfig } from "../../stacks/validate";
 import { problemsOf, stackFileConfig, toEngineConfig } from "../support/stack-config";
 
@@ -82,7 +82,7 @@ describe("config corners", () => {
 describe("forwarding corners", () => {
   const fix = "forward it to an address outside the stack's domains (e.g. you@gmail.com), directly or through another alias that does";
   test("mail to a name that is not a user takes the catch-all of that domain", () => {
-    const domains = [
+    const domains: ForwardingDomain[] = [
       { name: "a.example", users: [], aliases: { x: ["y@b.example"] } },
       { name: "b.example", users: [], aliases: { "*": ["me@gmail.com"] } },
     ];
