@@ -79,6 +79,34 @@ describe("config corners", () => {
   });
 });
 
+describe("syntax corners", () => {
+  test("forms each check refuses or accepts at its edges", () => {
+    const hostProblems = (h: Record<string, unknown>) => problems((c) => { Object.assign(c["mailstack:hosts"][0], h); }).map((p) => p.message);
+    assert.deepEqual(hostProblems({ sshUser: "deploy!" }), ['"deploy!" is not a Unix user name']);
+    assert.deepEqual(hostProblems({ sshPort: true }), ["true is not a whole number from 1 to 65535"]);
+    const fo = (v: string) => problems((c) => { c["mailstack:domains"][0].dmarc.fo = v; }).map((p) => p.key);
+    assert.deepEqual([fo("1x"), fo("x1"), fo("0:d")], [["mailstack:domains[0].dmarc.fo"], ["mailstack:domains[0].dmarc.fo"], []]);
+    const selector = (v: string) => problems((c) => { c["mailstack:domains"][0].dkimSelector = v; c["mailstack:hosts"][0].zone = "user.tax"; }).map((p) => p.message);
+    assert.deepEqual([selector("a"), selector("a_b")], [[], ['"a_b" is not a DNS label']]);
+    const include = (v: string) => problems((c) => { c["mailstack:domains"][0].spf.include = [v]; }).map((p) => p.message);
+    assert.deepEqual([include("__spf.example.com"), include("_s!.example.com"), include("_spf.example.a1"), include("_spf.example.1a")],
+      [['"__spf.example.com" is not a domain name'], ['"_s!.example.com" is not a domain name'], [], []]);
+  });
+
+  test("only whole numbers of at least 0 stand for their digits; other values are refused as they are", () => {
+    const clientId = (v: unknown) => problems((c) => { c["mailstack:contabo"] = { ...contabo, clientId: v }; }, SECRET_CONTABO).map((p) => p.message);
+    assert.deepEqual(clientId(true), ["true is not a client id"]);
+    assert.deepEqual(clientId(1.5), ["1.5 is not a client id"]);
+    assert.deepEqual(clientId(2 ** 60), ["1152921504606847000 is not a client id"]);
+    assert.deepEqual(clientId(12345678), []);
+  });
+
+  test("aliases given as text are refused as a whole", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:domains"][0].aliases = "i: me@gmail.com"; }),
+      [{ key: "mailstack:domains[0].aliases", message: 'must be an object, got "i: me@gmail.com"', fix: 'aliases is { "<local part or *>": "<address>[, <address>...]" }' }]);
+  });
+});
+
 describe("forwarding corners", () => {
   const fix = "forward it to an address outside the stack's domains (e.g. you@gmail.com), directly or through another alias that does";
   test("mail to a name that is not a user takes the catch-all of that domain", () => {
@@ -87,6 +115,15 @@ describe("forwarding corners", () => {
       { name: "b.example", users: [], aliases: { "*": ["me@gmail.com"] } },
     ];
     assert.deepEqual(forwardingProblems(domains), []);
+  });
+
+  test("problems in the order of the alias names; a user with an alias of its own is checked once, as that alias", () => {
+    const domains: ForwardingDomain[] = [{ name: "a.example", users: ["i"], aliases: { zed: ["nobody@a.example"], i: ["ghost@a.example"], amy: ["nobody@a.example"] } }];
+    assert.deepEqual(forwardingProblems(domains).map((p) => [p.key, p.problem]), [
+      ["domains[0].aliases.amy", "mail to amy@a.example ends at nobody@a.example, which is neither a user nor an alias"],
+      ["domains[0].aliases.i", "mail to i@a.example ends at ghost@a.example, which is neither a user nor an alias"],
+      ["domains[0].aliases.zed", "mail to zed@a.example ends at nobody@a.example, which is neither a user nor an alias"],
+    ]);
   });
 
   test("every target is followed, not only the first; the problem and its fix are exact", () => {
