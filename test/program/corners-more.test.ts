@@ -79,6 +79,33 @@ describe("config corners", () => {
   });
 });
 
+describe("cross-checks", () => {
+  test("a forwarding problem is reported beside an unrelated problem elsewhere", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:dnsTtl"] = 1; c["mailstack:domains"][0].aliases = { i: "nobody@user.tax" }; }).map((p) => p.key),
+      ["mailstack:dnsTtl", "mailstack:domains[0].aliases.i"]);
+  });
+
+  test("fail2ban in a stack without hosts is one problem (no hosts), and a stack owning one of two hosts may turn it on", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:hosts"] = []; c["mailstack:fail2ban"] = { enabled: true }; }).map((p) => p.key), ["mailstack:hosts"]);
+    assert.equal(valid((c) => {
+      c["mailstack:hosts"].push({ hostname: "mx2.user.tax", ipv4: "203.0.113.26", owner: false });
+      c["mailstack:fail2ban"] = { enabled: true };
+    }).fail2ban.enabled, true);
+  });
+
+  test("a host another stack owns needs no zone of this stack's: its parent domain stands in", () => {
+    assert.equal(valid((c) => { c["mailstack:hosts"][0] = { hostname: "mail.other.tax", ipv4: "203.0.113.25", owner: false }; }).hosts[0]!.zone, "other.tax");
+  });
+
+  test("the engine's list of secret keys: unreadable or not a list means none", () => {
+    const withContabo = edit((c) => { c["mailstack:contabo"] = contabo; });
+    for (const keys of ["not json", '{"mailstack:contabo":true}']) {
+      assert.deepEqual(problemsOf(withContabo, { PULUMI_CONFIG_SECRET_KEYS: keys }).map((p) => p.message),
+        ["is stored in plain text in the stack file", "is stored in plain text in the stack file"], keys);
+    }
+  });
+});
+
 describe("syntax corners", () => {
   test("forms each check refuses or accepts at its edges", () => {
     const hostProblems = (h: Record<string, unknown>) => problems((c) => { Object.assign(c["mailstack:hosts"][0], h); }).map((p) => p.message);
@@ -124,6 +151,11 @@ describe("forwarding corners", () => {
       ["domains[0].aliases.i", "mail to i@a.example ends at ghost@a.example, which is neither a user nor an alias"],
       ["domains[0].aliases.zed", "mail to zed@a.example ends at nobody@a.example, which is neither a user nor an alias"],
     ]);
+  });
+
+  test("a target that forwards fine does not end the walk: the next target is followed too", () => {
+    const domains: ForwardingDomain[] = [{ name: "a.example", users: ["i"], aliases: { y: ["me@gmail.com"], x: ["y@a.example", "ghost@a.example"], i: ["me@gmail.com"] } }];
+    assert.deepEqual(forwardingProblems(domains).map((p) => p.problem), ["mail to x@a.example ends at ghost@a.example, which is neither a user nor an alias"]);
   });
 
   test("every target is followed, not only the first; the problem and its fix are exact", () => {
