@@ -111,6 +111,8 @@ describe("syntax corners", () => {
     const hostProblems = (h: Record<string, unknown>) => problems((c) => { Object.assign(c["mailstack:hosts"][0], h); }).map((p) => p.message);
     assert.deepEqual(hostProblems({ sshUser: "deploy!" }), ['"deploy!" is not a Unix user name']);
     assert.deepEqual(hostProblems({ sshPort: true }), ["true is not a whole number from 1 to 65535"]);
+    assert.deepEqual(hostProblems({ sshPort: ["22"] }), ['["22"] is not a whole number from 1 to 65535']);
+    assert.deepEqual(problems((c) => { c["mailstack:acme"].email = "user.tax"; }).map((p) => p.message), ['"user.tax" is not an e-mail address'], "a domain alone is no address");
     const fo = (v: string) => problems((c) => { c["mailstack:domains"][0].dmarc.fo = v; }).map((p) => p.key);
     assert.deepEqual([fo("1x"), fo("x1"), fo("0:d")], [["mailstack:domains[0].dmarc.fo"], ["mailstack:domains[0].dmarc.fo"], []]);
     const selector = (v: string) => problems((c) => { c["mailstack:domains"][0].dkimSelector = v; c["mailstack:hosts"][0].zone = "user.tax"; }).map((p) => p.message);
