@@ -11,6 +11,7 @@ import { known } from "../../policy/known";
 import {
   commandNoSecrets, dkimKeyStrength, dmarcForSendingDomains, mailHostNotProxied, spfRecordValid, sshHostKeyPinned, txtStringLength,
 } from "../../policy/rules";
+import { secretIn } from "../../policy/command-secrets";
 import { checkSpf, parseSpf } from "../../policy/spf-syntax";
 import { mxTargets, stackDnsRecords } from "../../policy/stack-records";
 import { FakeResource, record, resourceArgs, runResourcePolicy, runStackPolicy, txt, UNKNOWN, urnOf } from "./fake-args";
@@ -78,6 +79,24 @@ describe("SPF syntax corners", () => {
   });
 });
 
+describe("secret patterns: the spellings people write", () => {
+  test("spaces around '=' and after 'Authorization:', names with or without a separator", () => {
+    for (const text of ["password = x", "Authorization:Bearer abc", "Authorization: Bearer  abc", "APITOKEN=x", "apikey=x", "secretkey=x", "api-token = x"]) {
+      assert.notEqual(secretIn(text), undefined, text);
+    }
+  });
+});
+
+describe("SPF names and prefixes", () => {
+  test("a domain of 254 characters is too long; a prefix is one slash and digits", () => {
+    const long = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(59)}.com`;
+    assert.equal(long.length, 255);
+    assert.deepEqual(parseSpf(`v=spf1 include:${long} -all`).errors, [`"include:${long}": include needs a domain: include:${long}`]);
+    assert.deepEqual(parseSpf("v=spf1 ip4:192.0.2.1//24 -all").errors, ['"ip4:192.0.2.1//24": bad ip4: bad IPv4 prefix length']);
+    assert.deepEqual(parseSpf("v=spf1 ip6:2001:db8:://64 -all").errors, ['"ip6:2001:db8:://64": bad ip6: bad IPv6 prefix length']);
+  });
+});
+
 describe("records the rules see", () => {
   test("only SRV records have an SRV target, written with spaces and a final dot or not; an SRV without data has none", () => {
     assert.deepEqual(dnsRecordView({ name: "_submissions._tcp.user.tax", type: "SRV", data: { target: " Mail.User.Tax. " } }).srvTarget, "mail.user.tax");
@@ -108,6 +127,12 @@ describe("rule corners", () => {
     assert.equal(notApplicableReason(spfRecordValid, other), "only applies to cloudflare:index/dnsRecord:DnsRecord");
     assert.equal(notApplicableReason(txtStringLength, other), "only applies to cloudflare:index/dnsRecord:DnsRecord");
     assert.equal(notApplicableReason(sshHostKeyPinned, other), "only applies to command:remote resources");
+  });
+
+  test("dkim-key-strength: a key inside DkimKey is a DKIM key whatever its name; one inside another component is not", () => {
+    const key = (parentType: string, name: string): FakeResource => ({ type: "tls:index/privateKey:PrivateKey", name, parentType, props: { algorithm: "RSA", rsaBits: 1024 } });
+    assert.equal(notApplicableReason(dkimKeyStrength, key("mailstack:index:DkimKey", "k")), undefined);
+    assert.equal(notApplicableReason(dkimKeyStrength, key("mailstack:index:MailHost", "acme-account")), "not a DKIM key (outside DkimKey, name without dkim- prefix)");
   });
 
   test("remote-command-no-secrets: a null environment is no environment", async () => {
