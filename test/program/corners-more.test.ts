@@ -106,6 +106,27 @@ describe("cross-checks", () => {
   });
 });
 
+describe("shapes and keys", () => {
+  test("an ACME directory starts with https://; contabo: null is not an object; the SSH key is text, not a list", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:acme"].directory = "xhttps://acme.test/dir"; }).map((p) => p.key), ["mailstack:acme.directory"]);
+    assert.deepEqual(problems((c) => { c["mailstack:contabo"] = null; }),
+      [{ key: "mailstack:contabo", message: "must be an object, got null", fix: "contabo is { clientId, clientSecret, apiUser, apiPassword } from https://my.contabo.com/api/details" }]);
+    assert.deepEqual(problems((c) => { c["mailstack:sshPrivateKey"] = [c["mailstack:sshPrivateKey"]]; }).map((p) => [p.key, p.message]),
+      [["mailstack:sshPrivateKey", "is not a PEM or OpenSSH private key"]]);
+  });
+
+  test("a monitoring port out of range is reported under its key", () => {
+    assert.deepEqual(problems((c) => { c["mailstack:monitoringPort"] = 65536; }).map((p) => p.key), ["mailstack:monitoringPort"]);
+  });
+
+  test("forwarding is checked only when every domain read cleanly (its keys count domains in the config's order)", () => {
+    assert.deepEqual(problems((c) => {
+      c["mailstack:domains"][0].aliases = {};
+      c["mailstack:domains"].push({ name: "Bad.Example", users: ["x"], aliases: { x: "me@gmail.com" } });
+    }).map((p) => p.key), ["mailstack:domains[1].name"]);
+  });
+});
+
 describe("syntax corners", () => {
   test("forms each check refuses or accepts at its edges", () => {
     const hostProblems = (h: Record<string, unknown>) => problems((c) => { Object.assign(c["mailstack:hosts"][0], h); }).map((p) => p.message);

@@ -50,6 +50,11 @@ describe("chasquid files and host reports", () => {
       "amy: x@y.z,bob: x@y.z,kim: x@y.z,zed: x@y.z");
   });
 
+  test("without a catch-all, a user gets no line of its own (validation asks for one; the file never invents it)", () => {
+    assert.equal(renderAliasesFile("d", { i: ["me@gmail.com"] }, ["i", "j"]).split("\n").slice(1, -1).join(","), "i: me@gmail.com");
+    assert.equal(renderAliasesFile("d", { "*": ["me@gmail.com"] }, ["j"]).split("\n").slice(1, -1).join(","), "j: me@gmail.com,*: me@gmail.com");
+  });
+
   test("lines without '=' are noise, even when they start like a key", () => {
     assert.deepEqual(parseBaseReport("debian-12", "chasquid=1.15.0-1+b4\ndkim=native\ndkimx\nchasquidy\n"), { os: "debian-12", chasquid: "1.15.0-1+b4", dkim: "native" });
     assert.deepEqual(parsePreflight(`os=debian-13\nhostkey=${KEY}\nosx\nhostkeyz\n`), { os: "debian-13", hostKey: KEY });
