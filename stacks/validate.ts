@@ -247,7 +247,8 @@ function readDomain(r: Reader, key: string, value: Json): DomainConfig | undefin
   const o = r.object(key, value, DOMAIN_KEYS, "each domain is { name, zone?, users, aliases?, spf?, dmarc?, dkimSelector? }");
   if (!o) return undefined;
   const name = r.string(`${key}.name`, o.name ?? "", isHostname, "a lower-case domain name", "set it to the domain you send from, e.g. example.com");
-  const zone = r.string(`${key}.zone`, o.zone ?? name ?? "", isHostname, "a zone name", "set it to the Cloudflare zone that holds the domain");
+  // Without a usable name (already reported) and no zone of its own, there is no zone to check.
+  const zone = r.string(`${key}.zone`, o.zone ?? name, isHostname, "a zone name", "set it to the Cloudflare zone that holds the domain");
   if (name !== undefined && zone !== undefined && !inZone(name, zone)) {
     r.add(`${key}.zone`, `"${name}" is not inside zone "${zone}"`, "set zone to the domain itself or one of its parents");
   }

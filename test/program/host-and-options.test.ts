@@ -33,6 +33,43 @@ test("a host with chasquid before 1.14 (Ubuntu 24.04's 1.13) reports hook DKIM; 
   }
 });
 
+test("Debian 12 with chasquid 1.11 (hook DKIM): the facts say so, and every step, key and record is planned as on a native host", async () => {
+  const debian12 = { os: "debian-12", chasquid: "1.11-2+b4" };
+  const config = structuredClone(seed) as any;
+  config["mailstack:domains"][0].ed25519Selector = "mailstack-ed";
+  const runs = { hook: await runProgram(config, { apply: fakeHostApplier("hook", debian12) }), native: await runProgram(config) };
+  assert.deepEqual(await outputValue(runs.hook.stack.hosts["mail.user.tax"].facts), { os: "debian-12", chasquid: "1.11-2+b4", dkim: "hook" });
+  // The hook signs with RSA only, yet the Ed25519 key is made, published and handed to the host:
+  // domain.sh keeps it for chasquid 1.14+, and verify.sh checks it only where chasquid signs natively.
+  const hook = runs.hook.engine;
+  assert.deepEqual(hook.ofType("tls:index/privateKey:PrivateKey").map((k) => [k.name, k.inputs.algorithm]).sort(),
+    [["dkim-ed25519-user.tax-key-mailstack-ed", "ED25519"], ["dkim-user.tax-key", "RSA"]]);
+  assert.deepEqual((await outputValue(runs.hook.stack.records)).filter((r) => r.name.includes("._domainkey.")).map((r) => r.name),
+    ["mailstack._domainkey.user.tax", "mailstack-ed._domainkey.user.tax"]);
+  const domain = step(hook, "domain-user.tax");
+  assert.match(String(domain.inputs.create), /^MS_ED25519_SELECTOR='mailstack-ed'$/m);
+  assert.deepEqual([...String(unwrapSecrets(domain.inputs.stdin)).matchAll(/^FILE (\S+) /gm)].map((m) => m[1]).sort(),
+    ["aliases", "dkim-ed25519.pem", "dkim.pem", "users"]);
+  assert.match(String(step(hook, "verify").inputs.create), /^MS_DKIM='user\.tax:mailstack'$/m);
+  assert.match(String(step(hook, "verify").inputs.create), /^MS_DKIM_ED25519='user\.tax:mailstack-ed'$/m);
+  // Same step texts: the mode is the host's business at each step (base.sh moves Debian 12 to
+  // Debian 13's chasquid, and an upgrade to 1.14+ switches to native signing with no config change).
+  const ids = (engine: MockEngine) => engine.ofType("command:remote:Command").map((c) => c.name).sort();
+  assert.deepEqual(ids(hook), ids(runs.native.engine));
+  for (const name of ids(hook)) {
+    assert.equal(hook.find("command:remote:Command", name).inputs.create, runs.native.engine.find("command:remote:Command", name).inputs.create, name);
+  }
+});
+
+test("a stack on a Debian 12 host another stack owns reads the hook mode from preflight (it runs no base step)", async () => {
+  const guest = structuredClone(seed) as any;
+  guest["mailstack:hosts"][0].owner = false;
+  const { engine, stack } = await runProgram(guest, { apply: fakeHostApplier("hook", { os: "debian-12", chasquid: "1.11-2+b4" }) });
+  assert.deepEqual(await outputValue(stack.hosts["mail.user.tax"].facts), { os: "debian-12", chasquid: "1.11-2+b4", dkim: "hook" });
+  assert.deepEqual(engine.ofType("command:remote:Command").map((c) => c.name.replace("host-203.0.113.25-", "")).sort(),
+    ["claims", "domain-user.tax", "preflight", "verify"]);
+});
+
 test("warnings also go to pulumi.log.warn, attached to their host (Diagnostics of every preview)", async (t) => {
   const warn = t.mock.method(pulumi.log, "warn", () => Promise.resolve());
   const { stack } = await runProgram(seed);

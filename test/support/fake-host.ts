@@ -5,15 +5,23 @@ import type { DkimMode } from "../../plans/host/preflight";
 
 export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForUnitTestsOnly0000000000";
 
-export function fakeHostApplier(dkim: DkimMode = "native"): Applier {
+/** A host other than the two defaults (Debian 13 native, Ubuntu 24.04's 1.13 with the hook). */
+export interface FakeHostRelease {
+  os: string;
+  chasquid: string;
+}
+
+export function fakeHostApplier(dkim: DkimMode = "native", release?: FakeHostRelease): Applier {
   return async (reg) => {
     if (reg.type !== "command:remote:Command") return {};
     const step = /# mailstack step: ([a-z-]+)/.exec(String(reg.inputs.create))?.[1];
-    const chasquid = dkim === "native" ? "chasquid=1.15.0-1+b4\ndkim=native" : "chasquid=1.13-1ubuntu0.3\ndkim=hook";
+    const version = release?.chasquid ?? (dkim === "native" ? "1.15.0-1+b4" : "1.13-1ubuntu0.3");
+    const os = release?.os ?? (dkim === "native" ? "debian-13" : "ubuntu-24.04");
+    const chasquid = `chasquid=${version}\ndkim=${dkim}`;
     // On a host another stack owns, preflight also reports the chasquid that owner installed.
     const guest = /^MS_GUEST_OF='/m.test(String(reg.inputs.create));
     const answers: Record<string, string> = {
-      preflight: `${guest ? `owner=mailstack/owner\n${chasquid}\n` : ""}os=${dkim === "native" ? "debian-13" : "ubuntu-24.04"}\nhostkey=${FAKE_HOST_KEY}`,
+      preflight: `${guest ? `owner=mailstack/owner\n${chasquid}\n` : ""}os=${os}\nhostkey=${FAKE_HOST_KEY}`,
       base: chasquid,
       verify: "verified",
     };
