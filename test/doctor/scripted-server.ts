@@ -21,6 +21,8 @@ export interface Script {
   mailNeedsTls?: boolean;
   rcpt?: string;
   auth?: string;
+  /** Decides AUTH PLAIN by its credentials (235 or 535); overrides `auth`. */
+  authAccepts?: (user: string, password: string) => boolean;
 }
 
 export interface Command {
@@ -31,12 +33,15 @@ export interface Command {
 export interface ScriptedServer {
   port: number;
   commands: Command[];
+  /** The credentials of each AUTH PLAIN (only for a test to check what a client sent). */
+  logins: { user: string; password: string }[];
   close(): Promise<void>;
 }
 
 export async function startScriptedServer(s: Script): Promise<ScriptedServer> {
   const name = s.name ?? "mail.example.test";
   const commands: Command[] = [];
+  const logins: { user: string; password: string }[] = [];
   const sockets = new Set<net.Socket>();
   const context = tls.createSecureContext({ key: s.cert.key, cert: s.cert.cert });
   const serve = (socket: net.Socket, secure: boolean) => {
@@ -65,7 +70,12 @@ export async function startScriptedServer(s: Script): Promise<ScriptedServer> {
           }
         } else if (verb === "MAIL") reply(s.mailNeedsTls && !secure ? "530 5.7.0 must issue a STARTTLS command first" : s.mail ?? "250 2.1.0 ok");
         else if (verb === "RCPT") reply(s.rcpt ?? "250 2.1.5 ok");
-        else if (verb === "AUTH") reply(s.auth ?? "235 2.7.0 authentication succeeded");
+        else if (verb === "AUTH") {
+          const [, user = "", password = ""] = Buffer.from(line.split(" ")[2] ?? "", "base64").toString("utf8").split("\0");
+          logins.push({ user, password });
+          if (s.authAccepts) reply(s.authAccepts(user, password) ? "235 2.7.0 authentication succeeded" : "535 5.7.8 authentication failed");
+          else reply(s.auth ?? "235 2.7.0 authentication succeeded");
+        }
         else if (verb === "RSET") reply("250 2.0.0 ok");
         else if (verb === "QUIT") {
           reply("221 2.0.0 bye");
@@ -85,6 +95,7 @@ export async function startScriptedServer(s: Script): Promise<ScriptedServer> {
   return {
     port: (server.address() as AddressInfo).port,
     commands,
+    logins,
     close: () => new Promise<void>((resolve) => {
       for (const k of sockets) k.destroy();
       server.close(() => resolve());

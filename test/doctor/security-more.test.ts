@@ -3,9 +3,12 @@
 // MAIL, AUTH PLAIN missing after STARTTLS). Mutation testing showed these could break unnoticed.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { loginCheck, RELAY_FROM, RELAY_TO, relayCheck, tryLogin, tryRelay } from "../../doctor/checks/security";
+import {
+  authBeforeTlsCheck, fail2banCheck, loginCheck, RELAY_FROM, RELAY_TO, relayCheck, securityChecks, tryLogin, tryRelay, wrongPasswordCheck,
+} from "../../doctor/checks/security";
+import type { PortProbe } from "../../doctor/probe";
 import { certFor, TestCert } from "./certs";
-import { fixtureContext, fixtureOutputs, HOST, PASSWORD, USER, zoneOf } from "./fixture";
+import { fixtureContext, fixtureOutputs, HOST, IPV4, PASSWORD, USER, zoneOf } from "./fixture";
 import { Script, startScriptedServer } from "./scripted-server";
 
 let cert: TestCert;
@@ -103,6 +106,79 @@ describe("login session on port 587", () => {
     for (const ehloTls of [["AUTH LOGIN PLAIN"], ["AUTH PLAIN LOGIN CRAM-MD5"], ["SIZE 1000", "AUTH PLAIN"]]) {
       const { value } = await login({ ehloTls });
       assert.ok("reply" in value && value.authOffered, `${ehloTls.join(" ")}: ${JSON.stringify(value)}`);
+    }
+  });
+});
+
+describe("results: ids, targets and texts of every branch", () => {
+  const reply = (code: number, text = "x") => ({ code, lines: [text] });
+
+  test("open relay: each branch is security.open-relay; MAIL 4xx is not called temporary-at-RCPT", () => {
+    const expected = `RCPT TO:<${RELAY_TO}> refused with 5xx`;
+    const err = relayCheck("w", { step: "error", error: "ECONNREFUSED" });
+    assert.deepEqual([err.id, err.target, err.expected], ["security.open-relay", "w", expected]);
+    const mail = relayCheck("w", { step: "MAIL", reply: reply(451, "4.3.0 later") });
+    assert.deepEqual([mail.id, mail.status, mail.observed, mail.expected], ["security.open-relay", "warn", "MAIL: 451 4.3.0 later", expected]);
+    const mail3 = relayCheck("w", { step: "MAIL", reply: reply(354) });
+    assert.deepEqual([mail3.status, mail3.observed], ["warn", "MAIL: 354 x"], "no RCPT was tried: can't tell, not an open relay");
+    const rcpt4 = relayCheck("w", { step: "RCPT", reply: reply(450) });
+    assert.deepEqual([rcpt4.id, rcpt4.status, rcpt4.observed], ["security.open-relay", "warn", "RCPT: 450 x (temporary: can't tell)"]);
+  });
+
+  test("login and wrong password that could not run: id, target and expected still say what was checked", () => {
+    const l = loginCheck("[2001:db8::1]:587", USER, { error: "connect ECONNREFUSED" });
+    assert.deepEqual([l.id, l.target, l.status, l.expected], ["security.login", `${USER} @ [2001:db8::1]:587`, "fail", "235 after AUTH PLAIN with the stack's password"]);
+    assert.match(l.fix, /\/etc\/chasquid\/domains\/example\.test\/users$/);
+    const w = wrongPasswordCheck("[2001:db8::1]:587", USER, { error: "connect ECONNREFUSED" });
+    assert.deepEqual([w.id, w.target, w.status, w.observed], ["security.wrong-password", `${USER} @ [2001:db8::1]:587`, "warn", "unknown: connect ECONNREFUSED"]);
+  });
+
+  test("AUTH before TLS: a probe without EHLO facts passes", () => {
+    const r = authBeforeTlsCheck({ host: HOST, address: IPV4, port: 587 });
+    assert.deepEqual([r.status, r.observed], ["pass", "no AUTH before STARTTLS"]);
+  });
+
+  test("tryLogin with nothing listening on 587: an error result, not an exception", async () => {
+    const o = fixtureOutputs();
+    const net = fixtureContext(zoneOf(o), o, {}, []).net;
+    assert.deepEqual(await tryLogin(HOST, "127.0.0.1", USER, PASSWORD, net), { error: "connect ECONNREFUSED" });
+  });
+
+  test("fail2ban: only verify.sh's own ok/FAIL line counts, not a quoted one in the journal tail", () => {
+    const r = fail2banCheck(HOST, "ok   chasquid active\nok   fail2ban jail mailstack-chasquid active (ports 25, 465, 587; 0 banned now)")!;
+    assert.deepEqual([r.expected, r.status], ["the jail mailstack-chasquid active", "pass"]);
+    const quoted = [
+      "ok   chasquid active and settled (pid 42)", "FAIL login refused for i@example.test", "--- journalctl -u chasquid (last 40 lines)",
+      "Nov 29 12:00:01 mail mailstack-verify[42]: ok   fail2ban jail mailstack-chasquid active (ports 25, 465, 587; 0 banned now)",
+    ].join("\n");
+    assert.equal(fail2banCheck(HOST, quoted), undefined, "the stack does not run the jail: no result");
+  });
+});
+
+describe("securityChecks wiring", () => {
+  test("no users: the 587 checks that need no password still run, and no wrong-password attempt is made", async () => {
+    const o = { ...fixtureOutputs(), smtp: [], smtpPasswords: {} };
+    const probe: PortProbe = { host: HOST, address: IPV4, port: 587, extensionsPlain: ["STARTTLS"] };
+    const rs = await securityChecks(fixtureContext(zoneOf(o), o, {}, []), [probe]);
+    assert.deepEqual(rs.map((r) => `${r.id} ${r.target} ${r.status}`), [`security.auth-before-tls ${IPV4}:587 pass`]);
+  });
+
+  test("wrong password: a non-empty password that is not the stack's, so a server taking any password is caught", async () => {
+    const s = await startScriptedServer({ cert, authAccepts: (_user, password) => password !== "" });
+    try {
+      const o = { ...fixtureOutputs(), records: fixtureOutputs().records.filter((r) => r.type !== "AAAA") };
+      const ctx = fixtureContext(zoneOf(o), o, { 587: s.port }, [cert.cert]);
+      const probe: PortProbe = { host: HOST, address: IPV4, port: 587, extensionsPlain: ["STARTTLS"] };
+      const rs = await securityChecks(ctx, [probe]);
+      assert.deepEqual(rs.map((r) => `${r.id} ${r.status}`), ["security.auth-before-tls pass", "security.login pass", "security.wrong-password fail"]);
+      assert.equal(s.logins.length, 2);
+      assert.deepEqual(s.logins[0], { user: USER, password: PASSWORD });
+      const wrong = s.logins[1]!;
+      assert.equal(wrong.user, USER);
+      assert.notEqual(wrong.password, PASSWORD);
+      assert.ok(wrong.password.length >= 12, wrong.password);
+    } finally {
+      await s.close();
     }
   });
 });
