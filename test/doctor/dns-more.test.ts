@@ -147,6 +147,9 @@ describe("DKIM and DMARC", () => {
     z[`TXT ${DKIM_NAME}`] = [...(z[`TXT ${DKIM_NAME}`] as string[][]), [dkimValue(dkimPublicPem())]];
     const r = one(await dkimChecks(ctxOf(z)), "dns.dkim");
     assert.deepEqual([r.status, r.observed], ["fail", "2 key records (receivers pick one at random)"]);
+    delete z[`TXT ${DKIM_NAME}`];
+    const none = one(await dkimChecks(ctxOf(z)), "dns.dkim");
+    assert.deepEqual([none.status, none.observed], ["fail", "no DKIM key record"]);
   });
 
   test("two DMARC records: fail, saying receivers ignore them all; p=NONE in capitals still only monitors", async () => {
@@ -212,7 +215,7 @@ test("proxied: the fix says to turn the proxy off on the mail host's records", (
   const o = fixtureOutputs();
   (o.records.find((r) => r.type === "A") as { proxied: boolean }).proxied = true;
   const r = one(proxiedCheck(ctxOf(good(), o)), "dns.proxied");
-  assert.deepEqual([r.status, r.observed, r.expected], ["fail", `proxied: A ${HOST}`, "every mail record DNS only (grey cloud)"]);
+  assert.deepEqual([r.target, r.status, r.observed, r.expected], ["records", "fail", `proxied: A ${HOST}`, "every mail record DNS only (grey cloud)"]);
   assert.equal(r.fix, "set proxied: false (DNS only, grey cloud) on the mail host's A/AAAA in Cloudflare: SMTP cannot pass Cloudflare's HTTP proxy");
 });
 
@@ -235,6 +238,7 @@ describe("dns.srv", () => {
       assert.equal(r.status, "fail");
       assert.equal(r.observed, `10 1 587 ${HOST}; ${IPV4}:587: 554 5.3.2 not accepting connections`);
       assert.equal(r.expected, `10 1 587 ${HOST}, a host of the stack that answers on 587`);
+      assert.ok(await s.idle(2000), "the doctor closed its connection");
     } finally {
       await s.close();
     }

@@ -35,6 +35,8 @@ export interface ScriptedServer {
   commands: Command[];
   /** The credentials of each AUTH PLAIN (only for a test to check what a client sent). */
   logins: { user: string; password: string }[];
+  /** Whether every client connection has ended within `ms` (false: a client left one open). */
+  idle(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -85,8 +87,14 @@ export async function startScriptedServer(s: Script): Promise<ScriptedServer> {
     };
     socket.on("data", onData);
   };
+  let open = 0;
+  let onIdle = () => {};
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    open++;
+    socket.on("close", () => {
+      if (--open === 0) onIdle();
+    });
     socket.on("error", () => undefined);
     socket.write(`${s.banner ?? `220 ${name} ESMTP`}\r\n`);
     serve(socket, false);
@@ -96,6 +104,14 @@ export async function startScriptedServer(s: Script): Promise<ScriptedServer> {
     port: (server.address() as AddressInfo).port,
     commands,
     logins,
+    idle: (ms) => new Promise<boolean>((resolve) => {
+      if (open === 0) return resolve(true);
+      const timer = setTimeout(() => resolve(false), ms);
+      onIdle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    }),
     close: () => new Promise<void>((resolve) => {
       for (const k of sockets) k.destroy();
       server.close(() => resolve());

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type * as tls from "node:tls";
-import { bannerCheck, certChecks, reachCheck, smtpChecks, starttlsCheck } from "../../doctor/checks/smtp";
+import { bannerCheck, certChecks, legacyTlsCheck, reachCheck, smtpChecks, starttlsCheck } from "../../doctor/checks/smtp";
 import type { FakeZone } from "../../doctor/fake-resolver";
 import type { PortProbe } from "../../doctor/probe";
 import type { TlsFacts } from "../../doctor/smtp-client";
@@ -50,6 +50,12 @@ describe("banner, reach and STARTTLS texts", () => {
     assert.deepEqual([no, broken, ok].map((r) => [r.id, r.target, r.expected]), Array(3).fill(["smtp.starttls", `${IPV4}:25`, expected]));
     assert.equal(broken.fix, no.fix);
   });
+});
+
+test("TLS 1.1: every outcome is smtp.tls-version at the endpoint", () => {
+  const outcomes = [legacyTlsCheck("w", { kind: "accepted", protocol: "TLSv1.1" }), legacyTlsCheck("w", { kind: "refused", detail: "alert 70" }),
+    legacyTlsCheck("w", { kind: "unknown", detail: "x" })];
+  assert.deepEqual(outcomes.map((r) => [r.id, r.target]), Array(3).fill(["smtp.tls-version", "w"]));
 });
 
 describe("465 without TLS", () => {
