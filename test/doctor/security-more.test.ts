@@ -23,6 +23,7 @@ async function against<T>(script: Omit<Script, "cert">, f: (net: ReturnType<type
     const o = fixtureOutputs();
     const net = fixtureContext(zoneOf(o), o, { 25: s.port, 587: s.port }, [cert.cert]).net;
     const value = await f(net);
+    assert.ok(await s.idle(2000), "the doctor closed its connection");
     // QUIT is left out: the client sends it as it closes, so the server may or may not read it.
     return { value, commands: s.commands.filter((c) => c.line !== "QUIT").map((c) => `${c.tls ? "tls" : "plain"} ${c.line}`) };
   } finally {
