@@ -19,21 +19,16 @@ import type { FakeZone } from "../../doctor/fake-resolver";
 import { fakeResolver } from "../../doctor/fake-resolver";
 import type { PortProbe } from "../../doctor/probe";
 import type { TlsFacts } from "../../doctor/smtp-client";
-import type { CheckResult } from "../../doctor/types";
 import type { StackOutputs } from "../../doctor/outputs";
 import { certFor } from "./certs";
-import { DOMAIN, fixtureContext, fixtureOutputs, HOST, IPV4, IPV6, PASSWORD, SELECTOR, USER, zoneOf } from "./fixture";
+import { DOMAIN, fixtureContext, fixtureOutputs, HOST, IPV4, IPV6, PASSWORD, SELECTOR, USER, zoneOf, oneResult } from "./fixture";
 import { startMailServer } from "./mail-server";
 
 const DKIM_NAME = `${SELECTOR}._domainkey.${DOMAIN}`;
 const outputs = fixtureOutputs();
 const good = () => zoneOf(outputs) as Record<string, unknown>;
 const ctxOf = (zone: Record<string, unknown>, o: StackOutputs = outputs) => fixtureContext(zone as FakeZone, o);
-const one = (rs: CheckResult[], id: string, target?: string) => {
-  const hits = rs.filter((r) => r.id === id && (target === undefined || r.target === target));
-  assert.equal(hits.length, 1, `${id} ${target ?? ""}: ${JSON.stringify(rs.map((r) => `${r.id} ${r.target}`))}`);
-  return hits[0]!;
-};
+const one = oneResult;
 const withoutRecord = (pred: (r: StackOutputs["records"][number]) => boolean): StackOutputs => {
   const o = fixtureOutputs();
   return { ...o, records: o.records.filter((r) => !pred(r)) };

@@ -11,19 +11,14 @@ import { certFor } from "./certs";
 import { startScriptedServer } from "./scripted-server";
 import type { FakeZone } from "../../doctor/fake-resolver";
 import type { StackOutputs } from "../../doctor/outputs";
-import type { CheckResult } from "../../doctor/types";
-import { dkimPublicPem, DOMAIN, fixtureContext, fixtureOutputs, HOST, IPV4, IPV6, SELECTOR, zoneOf } from "./fixture";
+import { dkimPublicPem, DOMAIN, fixtureContext, fixtureOutputs, HOST, IPV4, IPV6, SELECTOR, zoneOf, oneResult } from "./fixture";
 import { dkimValue } from "../../plans/mail-records";
 
 const DKIM_NAME = `${SELECTOR}._domainkey.${DOMAIN}`;
 const outputs = fixtureOutputs();
 const good = () => zoneOf(outputs) as Record<string, unknown>;
 const ctxOf = (zone: Record<string, unknown>, o: StackOutputs = outputs) => fixtureContext(zone as FakeZone, o);
-const one = (rs: CheckResult[], id: string, target?: string) => {
-  const hits = rs.filter((r) => r.id === id && (target === undefined || r.target === target));
-  assert.equal(hits.length, 1, `${id} ${target ?? ""}: ${JSON.stringify(rs.map((r) => `${r.id} ${r.target}`))}`);
-  return hits[0]!;
-};
+const one = oneResult;
 
 describe("addresses and MX", () => {
   test("no AAAA planned and the AAAA lookup fails: a warning with the DNS error, not silence", async () => {

@@ -1,5 +1,6 @@
 // A deployed-looking stack for doctor tests: outputs with real record values, and the fake DNS
 // zone that publishes exactly them (plus PTRs), so every DNS check passes until a test breaks it.
+import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as tls from "node:tls";
 import type { DnsRecordPlan } from "../../plans/dns";
@@ -9,6 +10,7 @@ import type { DoctorContext } from "../../doctor/context";
 import { fakeResolver, FakeZone } from "../../doctor/fake-resolver";
 import { loopbackConnector } from "../../doctor/connector";
 import { targetsOf, StackOutputs } from "../../doctor/outputs";
+import type { CheckResult } from "../../doctor/types";
 
 export const HOST = "mail.example.test";
 export const DOMAIN = "example.test";
@@ -69,4 +71,11 @@ export function fixtureContext(zone: FakeZone, outputs = fixtureOutputs(), ports
     net: { connector: loopbackConnector(ports), timeoutMs: 3000, ca: [...tls.rootCertificates, ...extraCa], ehloName: "doctor.mailstack.invalid" },
     now: new Date(),
   };
+}
+
+/** The one result of a check (and target): fails when there is none or more than one. */
+export function oneResult(rs: CheckResult[], id: string, target?: string): CheckResult {
+  const hits = rs.filter((r) => r.id === id && (target === undefined || r.target === target));
+  assert.equal(hits.length, 1, `${id} ${target ?? ""}: ${JSON.stringify(rs.map((r) => `${r.id} ${r.target}`))}`);
+  return hits[0]!;
 }
