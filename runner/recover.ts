@@ -7,14 +7,14 @@
 //   the state) is removed from Cloudflare, so the next up can make it again (Cloudflare refuses an
 //   identical record). It existed for seconds, made by the run that was cut; the next up makes it
 //   the same. (Pulumi's `refresh --import-pending-creates` only relabels the pending operation,
-//   and the refresh in 3.248 then drops it: the record stayed unknown, measured here.)
+//   and the refresh in 3.248 then drops it: the record stayed unknown, tried here.)
 // - then every pending create is cleared (`pulumi refresh --clear-pending-creates`): the next up
 //   makes them again (host steps are idempotent; keys and passwords never recorded were never used).
 // Production stacks: the same commands by hand, README "When `pulumi up` was interrupted".
+import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { PULUMI_DIR } from "../engine/engine";
 import { plainExport } from "./deploy";
-import { rmSync } from "node:fs";
 import { brokenCheckpointSidecars, pulumiAlive, stackLocks } from "./recovery";
 
 /** One pending operation of `pulumi stack export`, secrets in plain text. */
@@ -37,7 +37,7 @@ export const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 /**
  * The Cloudflare record that a pending create of a DnsRecord made, among those of its name and
  * type: the one with the same content (or, for data records such as SRV, the same comment). None
- * when no record or several candidates match: then it is not imported, and the person is told.
+ * when no record or several candidates match: then nothing is removed, and the person is told.
  */
 export function madeRecord(op: PendingOperation, listed: ListedRecord[]): ListedRecord | undefined {
   const inputs = op.resource.inputs ?? {};
