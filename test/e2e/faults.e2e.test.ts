@@ -285,6 +285,14 @@ describe("an interrupted pulumi up converges on the next one, with no mail lost"
     assert.equal(new Set(shop).size, shop.length, `a record twice: ${shop.join(", ")}`);
   });
 
+  test("8c. the session killed in the chasquid step, as it removes a domain", async () => {
+    const file = next((c) => { c["mailstack:domains"] = c["mailstack:domains"].filter((d: { name: string }) => d.name !== "shop.example.test"); });
+    const report = await faulted(file, "session killed in the chasquid step", (d) => cutSession(d, "chasquid"));
+    assert.equal(report.changes[STEP("chasquid")], "failed", report.output);
+    await converges("session killed in the chasquid step", file);
+    assert.equal((await onVps("test -e /etc/chasquid/domains/shop.example.test && echo left || echo gone")).trim(), "gone");
+  });
+
   test("9. every message accepted with 250 during the faults was delivered, none twice", async () => {
     const attempts = await loop!.stop();
     loop = undefined;
