@@ -16,7 +16,7 @@ import { readWorld } from "../../world/state";
 import { rootGate } from "../support/environment";
 import { ROOT } from "../support/stack-config";
 import { MailLoopAttempt, startMailLoop } from "./mail-loop";
-import { RunningDeploy, startDeploy } from "./running-deploy";
+import { endOrphanedPlugins, RunningDeploy, startDeploy } from "./running-deploy";
 import { deploy, LOCAL, onVps, outputs, sleep, submission, world } from "./support";
 
 const HOST = "mail.example.test";
@@ -134,6 +134,8 @@ describe("an interrupted pulumi up converges on the next one, with no mail lost"
   after(async () => {
     setCloudflareFault(undefined);
     await loop?.stop();
+    const orphans = endOrphanedPlugins();
+    if (orphans.length > 0) console.log(`ended ${orphans.length} plugin process(es) that outlived their engine`);
     if (recovered.length > 0) {
       writeFileSync(join(LOCAL, "faults.json"), `${JSON.stringify(recovered, null, 2)}\n`);
       console.log(`time to recover, per fault:\n${recovered.map((r) => `  ${r.seconds.toFixed(1).padStart(6)} s  ${r.fault}`).join("\n")}`);

@@ -1,7 +1,7 @@
 // A deploy in its own process that a test watches step by step and interrupts: the engine's event
 // log announces each step as it starts, so a fault lands in the middle of the step it is meant for.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { engineBin, PULUMI_DIR } from "../../engine/engine";
 import type { EngineEvent } from "../../runner/events";
@@ -21,9 +21,11 @@ export interface RunningDeploy {
   done: Promise<DeployReport & { output: string }>;
 }
 
+/** Children of a process, forked by any of its threads (the Go CLI starts plugins from several). */
 function childrenOf(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/))
+      .filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -107,8 +109,16 @@ export function startDeploy(stackFile?: string, extra: string[] = []): RunningDe
   };
 }
 
-/** Processes the deploy left running (a killed engine's plugins), for the test to see and end. */
-export function leftoverEngineProcesses(): number[] {
-  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number)
-    .filter((p) => argvOf(p).some((a) => a.includes(engineBin()) || a.endsWith("command-provider/main.ts")));
+/** Plugins of this checkout that outlived their engine (none should); returns those it ended. */
+export function endOrphanedPlugins(): number[] {
+  const orphans = readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
+    try {
+      return argvOf(p).some((a) => a.endsWith("command-provider/main.ts")) && readlinkSync(`/proc/${p}/cwd`) === ROOT
+        && /^PPid:\s+1$/m.test(readFileSync(`/proc/${p}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  });
+  for (const p of orphans) process.kill(p, "SIGKILL");
+  return orphans;
 }
