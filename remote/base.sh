@@ -82,6 +82,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   changed+=("packages: ${missing[*]}")
+else
+  # Nothing to install; a package run cut earlier (a reboot, a killed session) is finished all the
+  # same: with dpkg half-done, no security update installs.
+  apt_get check -qq
 fi
 version=$(chasquid_version)
 version_ge "$version" 1.13 || die "chasquid $version has no fix for SMTP smuggling (CVE-2023-52354) and no newer one is available: use Debian 12/13 or Ubuntu 24.04+"

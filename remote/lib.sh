@@ -103,6 +103,23 @@ reload_chasquid() {
   return 0
 }
 
+# finish_interrupted_dpkg: what `dpkg --configure -a` alone cannot do after a reboot in the middle
+# of an install. It clears dpkg's journal and configures what was unpacked, but refuses a package
+# whose unpacking was cut (half-installed, "reinstall required"): those are unpacked again, then
+# configured.
+finish_interrupted_dpkg() {
+  local cut
+  dpkg --configure -a || true
+  cut=$(dpkg-query -W -f='${db:Status-Abbrev}\t${binary:Package}\n' 2>/dev/null \
+    | awk -F'\t' 'substr($1, 2, 1) == "H" || substr($1, 3, 1) == "R" { print $2 }')
+  if [ -n "$cut" ]; then
+    log "packages whose unpacking was cut, unpacked again: $(tr '\n' ' ' <<<"$cut")"
+    # shellcheck disable=SC2086 # one word per package
+    apt-get -o DPkg::Lock::Timeout=60 install -y -q -f --reinstall $cut >/dev/null
+  fi
+  dpkg --configure -a
+}
+
 # apt_get ARGS...: apt-get that waits for another package job to release apt's locks (a fresh
 # VPS runs unattended-upgrades right after its first boot), at most MS_APT_WAIT seconds (600), and
 # finishes a dpkg run that was interrupted (a reboot in the middle of an install) before going on.
@@ -116,8 +133,8 @@ apt_get() {
       return 0
     fi
     if [ "$repaired" = no ] && grep -q "dpkg was interrupted" <<<"$out"; then
-      log "an earlier package run was interrupted: dpkg --configure -a"
-      dpkg --configure -a
+      log "an earlier package run was interrupted: finishing it"
+      finish_interrupted_dpkg
       repaired=yes
       continue
     fi
