@@ -90,6 +90,11 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
     });
     after(() => { if (!gate.failInCi) world("down"); });
 
+    // What is the program's logic alone runs once, on Debian 13: reverse DNS (1b), the preview of
+    // adding a domain (7d), the second stack (14-17) and the DKIM rotation (18) behave the same on
+    // Debian 12, which runs Debian 13's chasquid; the time goes to the fault suite instead.
+    const onDebian13 = (name: string, fn: () => Promise<void>) => { if (os === "debian13") test(name, fn); };
+
     test("0. before the deploy, the vps is as the provider ships it", async () => {
       assert.equal(readWorld().vps.flavour, "provider");
       // cloud-init named it from its NoCloud seed; netplan configured IPv4 only.
@@ -157,7 +162,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       for (const secret of [readWorld().contabo.clientSecret, readWorld().contabo.apiPassword]) assert.ok(!state.includes(secret), "a Contabo secret in clear text");
     });
 
-    test("1b. reverse DNS: wrong Contabo credentials and, without Contabo, a wrong PTR stop before the certificate with the fix; warn goes on", async () => {
+    onDebian13("1b. reverse DNS: wrong Contabo credentials and, without Contabo, a wrong PTR stop before the certificate with the fix; warn goes on", async () => {
       const w = readWorld();
       const wrong = deploy(stackVariant("contabo-wrong", (c) => { c["mailstack:contabo"] = { ...w.contabo, apiPassword: "not-the-api-password" }; }));
       assert.ok(!wrong.ok, "a wrong API password was accepted");
@@ -269,7 +274,7 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       await sendAndReceive(USER, "again@gmail.test", "e2e after no-op");
     });
 
-    test("7d. the real preview of adding a domain: that domain's resources and the host steps that must change, nothing else", async () => {
+    onDebian13("7d. the real preview of adding a domain: that domain's resources and the host steps that must change, nothing else", async () => {
       const report = deploy(withAddedDomain(), ["--preview"]);
       assert.ok(report.ok, report.output);
       const changed = Object.entries(report.changes).filter(([, c]) => c !== "same").map(([name, c]) => `${c} ${name}`).sort();
@@ -386,11 +391,6 @@ export function localDeploySuite(os: "debian13" | "debian12"): void {
       outputsFile: join(LOCAL, "outputs.json"), worldFile: join(LOCAL, "world.json"), vpsExec,
       setPtr: worldDns.setPtr, addRecord: worldDns.addRecord, removeRecord: worldDns.removeRecord,
     });
-
-    // What is the program's and the steps' logic alone runs once, on Debian 13: the second stack
-    // (14-17) and the DKIM rotation (18) behave the same on Debian 12, which runs Debian 13's
-    // chasquid; the time goes to the fault suite instead.
-    const onDebian13 = (name: string, fn: () => Promise<void>) => { if (os === "debian13") test(name, fn); };
 
     // A second stack on the same vps (Pulumi.local-second.yaml, owner: false): it adds
     // shop.example.test and manages only that domain.
