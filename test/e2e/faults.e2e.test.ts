@@ -70,8 +70,8 @@ async function converges(fault: string, file: string): Promise<void> {
   const info = await submission(587, USER, outputs().smtpPasswords[USER])
     .sendMail({ from: USER, to: "after-fault@gmail.test", subject: `after ${fault}`, text: "converged\n" });
   const msg = await waitForMessage((m) => m.headers.messageId === info.messageId, 60_000);
-  assert.deepEqual([msg.auth.spf.result, msg.auth.dmarc.result, msg.auth.dkim.every((d) => d.result === "pass")], ["pass", "pass", true],
-    JSON.stringify(msg.auth));
+  assert.deepEqual([msg.auth.spf.result, msg.auth.dmarc.result, msg.auth.dkim.length > 0 && msg.auth.dkim.every((d) => d.result === "pass")],
+    ["pass", "pass", true], JSON.stringify(msg.auth));
   const seconds = (Date.now() - t0) / 1000;
   recovered.push({ fault, seconds });
   console.log(`recovered from ${fault}: ${seconds.toFixed(1)} s (next up until a verified message)`);
@@ -86,7 +86,7 @@ async function recoverAsPrinted(fault: string, file: string): Promise<void> {
   assert.equal(stuck.ok, false, `${fault}: expected the next up to need a recovery`);
   const commands = stuck.output.split("\n").map((l) => /^ {2}(npm run .*)$/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
   assert.ok(commands.length > 0, `${fault}: no recovery command printed:\n${stuck.output}`);
-  for (const c of commands) execSync(c, { cwd: ROOT, stdio: "pipe" });
+  for (const c of commands) assertNoSecret(execSync(c, { cwd: ROOT, stdio: "pipe", encoding: "utf8" }), `${fault}: ${c}`);
 }
 
 /**
