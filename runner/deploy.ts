@@ -3,14 +3,13 @@
 // only the running world knows. The CLI, language host and plugins come from engine/; state, the
 // stack files with their secrets, and the engine's event log stay under .local/pulumi.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { LOCAL_PROJECT, prepareProject, PULUMI_DIR, readyEngine, ROOT, runPulumi } from "../engine/engine";
 import { readWorld } from "../world/state";
 import { localStackConfig, SECRET_CONFIG_PATHS } from "./local-stack";
 import { EngineEvent, summarizeEvents } from "./events";
-import { pulumiAlive, recoveryAdvice, stackLocks } from "./recovery";
+import { recoveryAdvice, stackLocks, staleLock } from "./recovery";
 import { SECRET_SIG } from "../engine/secret-wire";
 
 export { ROOT };
@@ -80,7 +79,7 @@ function ensureStack(bin: string, stack: string, worldStarted: string): void {
   if (known && existsSync(marker) && readFileSync(marker, "utf8") === worldStarted) return;
   // The stack of an old world is discarded, and with it the locks its interrupted deploys left
   // (a lock outlives `stack rm`, and would refuse the new stack).
-  for (const lock of stackLocks(stack)) if (lock.host === hostname() && !pulumiAlive(lock.pid)) rmSync(lock.file);
+  for (const lock of stackLocks(stack).filter(staleLock)) rmSync(lock.file);
   if (known) {
     console.error(`deploy: the world was rebuilt since stack ${stack} last deployed; starting it anew`);
     must(bin, ["stack", "rm", stack, "--yes", "--force"]);

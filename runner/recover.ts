@@ -12,10 +12,9 @@
 //   makes them again (host steps are idempotent; keys and passwords never recorded were never used).
 // Production stacks: the same commands by hand, README "When `pulumi up` was interrupted".
 import { rmSync } from "node:fs";
-import { hostname } from "node:os";
 import { PULUMI_DIR } from "../engine/engine";
 import { plainExport } from "./deploy";
-import { brokenCheckpointSidecars, pulumiAlive, stackLocks } from "./recovery";
+import { brokenCheckpointSidecars, stackLocks, staleLock } from "./recovery";
 
 /** One pending operation of `pulumi stack export`, secrets in plain text. */
 export interface PendingOperation {
@@ -81,7 +80,7 @@ export async function recover(cli: Cli, stack: string, log: (s: string) => void)
   }
   // 1. A lock whose pulumi is gone; a lock of a pulumi still running stops here.
   const locks = stackLocks(stack);
-  const live = locks.filter((l) => l.host !== hostname() || pulumiAlive(l.pid));
+  const live = locks.filter((l) => !staleLock(l));
   if (live.length > 0) throw new Error(`stack ${stack} is locked by pulumi pid ${live[0].pid} on ${live[0].host}, still running (or on another machine): wait for it`);
   if (locks.length > 0) {
     log(`stack ${stack} is locked by an interrupted deploy (pulumi pid ${locks[0].pid} is gone): pulumi cancel`);

@@ -74,3 +74,6 @@ export function brokenCheckpointSidecars(stack: string, stateDir = join(PULUMI_D
     }
   });
 }
+
+/** A lock left by a `pulumi` of this machine that is gone: safe to remove. */
+export const staleLock = (lock: { pid: number; host: string }): boolean => lock.host === hostname() && !pulumiAlive(lock.pid);

@@ -18,17 +18,23 @@ export async function restoreVpsLink(): Promise<void> {
   await must("ip", ["-n", WORLD_NETNS, "link", "set", `p-vps`, "master", BRIDGE]);
 }
 
-const acmeRoutes = (): [string, string][] => [["-4", `${PARTIES.acme.ipv4}/32`], ["-6", `${PARTIES.acme.ipv6}/128`]];
+/** The ACME server's addresses, as routes: IPv4 always there, IPv6 once the vps turned it on. */
+const ACME_ROUTES: { family: "-4" | "-6"; prefix: string }[] = [
+  { family: "-4", prefix: `${PARTIES.acme.ipv4}/32` },
+  { family: "-6", prefix: `${PARTIES.acme.ipv6}/128` },
+];
 
 /** The ACME server cannot be reached from the vps ("No route to host" at once), as when the CA is down. */
 export async function blockAcme(): Promise<void> {
-  await must("ip", ["-n", PARTIES.vps.netns, "-4", "route", "replace", "unreachable", `${PARTIES.acme.ipv4}/32`]);
-  // IPv6 may still be off on a fresh vps; then there is no IPv6 route to block.
-  await run("ip", ["-n", PARTIES.vps.netns, "-6", "route", "replace", "unreachable", `${PARTIES.acme.ipv6}/128`]);
+  for (const { family, prefix } of ACME_ROUTES) {
+    const args = ["-n", PARTIES.vps.netns, family, "route", "replace", "unreachable", prefix];
+    // IPv6 may still be off on a fresh vps; then there is no IPv6 route to block.
+    await (family === "-4" ? must("ip", args) : run("ip", args));
+  }
 }
 
 export async function unblockAcme(): Promise<void> {
-  for (const [family, prefix] of acmeRoutes()) await run("ip", ["-n", PARTIES.vps.netns, family, "route", "del", "unreachable", prefix]);
+  for (const { family, prefix } of ACME_ROUTES) await run("ip", ["-n", PARTIES.vps.netns, family, "route", "del", "unreachable", prefix]);
 }
 
 /** The host PID of the vps's systemd (the child of systemd-nspawn). */

@@ -28,7 +28,6 @@ const DKIM_NAME = `${SELECTOR}._domainkey.${DOMAIN}`;
 const outputs = fixtureOutputs();
 const good = () => zoneOf(outputs) as Record<string, unknown>;
 const ctxOf = (zone: Record<string, unknown>, o: StackOutputs = outputs) => fixtureContext(zone as FakeZone, o);
-const one = oneResult;
 const withoutRecord = (pred: (r: StackOutputs["records"][number]) => boolean): StackOutputs => {
   const o = fixtureOutputs();
   return { ...o, records: o.records.filter((r) => !pred(r)) };
@@ -42,10 +41,10 @@ describe("dkim.rotation", () => {
     o.records.push({ ...o.records.find((r) => r.name === DKIM_NAME)!, key: `txt-${next}`, name: next });
     o.dkimRotation = { [DOMAIN]: { phase: "switch", signingSelector: "rot2", next: "" } };
     const z = zoneOf(o) as Record<string, unknown>;
-    const ok = one(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
+    const ok = oneResult(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
     assert.deepEqual([ok.status, ok.observed], ["pass", `switch: chasquid signs with rot2; live keys in DNS: ${SELECTOR}, rot2`]);
     z[`TXT ${next}`] = [["v=DKIM1; k=rsa; p="]];
-    const bad = one(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
+    const bad = oneResult(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
     assert.deepEqual([bad.status, bad.observed], ["fail", `switch: chasquid signs with rot2; live keys in DNS: ${SELECTOR}`]);
     assert.match(bad.fix, /publish rot2\._domainkey\./);
     assert.deepEqual(await dkimRotationChecks(ctxOf(good())), [], "no rotation, no check");
@@ -54,7 +53,7 @@ describe("dkim.rotation", () => {
 
 describe("dns.dkim", () => {
   test("the deployed key passes, labelled by its length and tail", async () => {
-    const r = one(await dkimChecks(ctxOf(good())), "dns.dkim");
+    const r = oneResult(await dkimChecks(ctxOf(good())), "dns.dkim");
     const p = plannedDkimP();
     assert.deepEqual([r.status, r.target, r.observed, r.expected, r.fix], ["pass", DKIM_NAME, `p=…${p.slice(-12)} (${p.length} chars)`, `p=…${p.slice(-12)} (${p.length} chars)`, ""]);
   });
@@ -67,23 +66,23 @@ describe("dns.dkim", () => {
     const rs = await dkimChecks(ctxOf(z, o));
     assert.deepEqual(rs.map((r) => [r.target, r.status]), [[DKIM_NAME, "pass"], [ed, "pass"]]);
     z[`TXT ${ed}`] = [["v=DKIM1; k=ed25519; p="]];
-    assert.deepEqual(one(await dkimChecks(ctxOf(z, o)), "dns.dkim", ed).observed, "p= empty (revoked)");
+    assert.deepEqual(oneResult(await dkimChecks(ctxOf(z, o)), "dns.dkim", ed).observed, "p= empty (revoked)");
   });
 
   test("a revoked key (p= empty) fails, with or without a planned record", async () => {
     const z = good();
     z[`TXT ${DKIM_NAME}`] = [["v=DKIM1; k=rsa; p="]];
-    const r = one(await dkimChecks(ctxOf(z)), "dns.dkim");
+    const r = oneResult(await dkimChecks(ctxOf(z)), "dns.dkim");
     assert.equal(r.status, "fail");
     assert.equal(r.observed, "p= empty (revoked)");
     assert.equal(r.fix, `publish the planned TXT at ${DKIM_NAME} (pulumi up); chasquid signs with the matching private key`);
-    const unplanned = one(await dkimChecks(ctxOf(z, withoutRecord((r) => r.name === DKIM_NAME))), "dns.dkim");
+    const unplanned = oneResult(await dkimChecks(ctxOf(z, withoutRecord((r) => r.name === DKIM_NAME))), "dns.dkim");
     assert.equal(unplanned.status, "fail");
     assert.equal(unplanned.observed, "p= empty (revoked)");
   });
 
   test("a domain with no planned DKIM record in the outputs warns (a key is published, but not compared)", async () => {
-    const r = one(await dkimChecks(ctxOf(good(), withoutRecord((r) => r.name === DKIM_NAME))), "dns.dkim");
+    const r = oneResult(await dkimChecks(ctxOf(good(), withoutRecord((r) => r.name === DKIM_NAME))), "dns.dkim");
     assert.equal(r.status, "warn");
     assert.equal(r.expected, "a key (no planned record in outputs)");
     assert.doesNotMatch(r.observed, /differs/);
@@ -93,11 +92,11 @@ describe("dns.dkim", () => {
   test("a DNS error fails with its code; a record without v=DKIM1 but with p= still counts as a key", async () => {
     const z = good();
     z[`TXT ${DKIM_NAME}`] = "ESERVFAIL";
-    const r = one(await dkimChecks(ctxOf(z)), "dns.dkim");
+    const r = oneResult(await dkimChecks(ctxOf(z)), "dns.dkim");
     assert.deepEqual([r.status, r.observed], ["fail", "DNS error ESERVFAIL"]);
     const bare = good();
     bare[`TXT ${DKIM_NAME}`] = [[`k=rsa; p=${plannedDkimP()}`], ["some-verification=abc"]];
-    assert.equal(one(await dkimChecks(ctxOf(bare)), "dns.dkim").status, "pass");
+    assert.equal(oneResult(await dkimChecks(ctxOf(bare)), "dns.dkim").status, "pass");
   });
 });
 
@@ -110,22 +109,22 @@ describe("dns.a / dns.aaaa / dns.mx", () => {
     assert.equal(rs[0]!.expected, IPV4);
     const extra = good();
     extra[`A ${HOST}`] = [IPV4, "192.0.2.99"];
-    const a = one(await addressChecks(ctxOf(extra)), "dns.a");
+    const a = oneResult(await addressChecks(ctxOf(extra)), "dns.a");
     assert.deepEqual([a.status, a.observed], ["fail", `${IPV4}, 192.0.2.99`]);
     assert.equal(a.fix, `publish A ${HOST} → ${IPV4} (DNS only) and nothing else: run pulumi up; check with dig A ${HOST}`);
     const err = good();
     err[`A ${HOST}`] = "ETIMEOUT";
-    const e = one(await addressChecks(ctxOf(err)), "dns.a");
+    const e = oneResult(await addressChecks(ctxOf(err)), "dns.a");
     assert.deepEqual([e.status, e.observed], ["fail", "DNS error ETIMEOUT"]);
     const missing = good();
     delete missing[`A ${HOST}`];
-    assert.deepEqual([one(await addressChecks(ctxOf(missing)), "dns.a").status, one(await addressChecks(ctxOf(missing)), "dns.a").observed], ["fail", "(none)"]);
+    assert.deepEqual([oneResult(await addressChecks(ctxOf(missing)), "dns.a").status, oneResult(await addressChecks(ctxOf(missing)), "dns.a").observed], ["fail", "(none)"]);
   });
 
   test("an AAAA the stack does not plan warns; no AAAA planned and none published gives no AAAA line", async () => {
     const v4 = withoutRecord((r) => r.type === "AAAA");
     const rs = await addressChecks(ctxOf(good(), v4));
-    const aaaa = one(rs, "dns.aaaa");
+    const aaaa = oneResult(rs, "dns.aaaa");
     assert.equal(aaaa.status, "warn");
     assert.equal(aaaa.expected, "(none)");
     assert.equal(aaaa.fix, `AAAA ${HOST} is published but not in the stack: remove it or add the address to mailstack:hosts`);
@@ -137,23 +136,23 @@ describe("dns.a / dns.aaaa / dns.mx", () => {
   test("MX: trailing dot and case do not matter; an extra exchange warns; a DNS error fails naming every host", async () => {
     const z = good();
     z[`MX ${DOMAIN}`] = [{ exchange: `${HOST.toUpperCase()}.`, priority: 10 }];
-    const ok = one(await mxChecks(ctxOf(z)), "dns.mx");
+    const ok = oneResult(await mxChecks(ctxOf(z)), "dns.mx");
     assert.deepEqual([ok.status, ok.observed, ok.expected], ["pass", `10 ${HOST.toUpperCase()}.`, HOST]);
     const extra = good();
     extra[`MX ${DOMAIN}`] = [{ exchange: HOST, priority: 10 }, { exchange: "backup.example.net", priority: 50 }];
-    const w = one(await mxChecks(ctxOf(extra)), "dns.mx");
+    const w = oneResult(await mxChecks(ctxOf(extra)), "dns.mx");
     assert.equal(w.status, "warn");
     assert.equal(w.fix, `MX ${DOMAIN} also lists backup.example.net (not in the stack); remove it unless you mean it`);
     const err = good();
     err[`MX ${DOMAIN}`] = "EREFUSED";
-    const f = one(await mxChecks(ctxOf(err)), "dns.mx");
+    const f = oneResult(await mxChecks(ctxOf(err)), "dns.mx");
     assert.deepEqual([f.status, f.observed, f.fix], ["fail", "DNS error EREFUSED", `publish MX ${DOMAIN} → ${HOST}: run pulumi up`]);
   });
 
   test("MX without planned MX records expects every host of the stack", async () => {
     const z = good();
     z[`MX ${DOMAIN}`] = [{ exchange: "other.example.net", priority: 10 }];
-    const r = one(await mxChecks(ctxOf(z, withoutRecord((r) => r.type === "MX"))), "dns.mx");
+    const r = oneResult(await mxChecks(ctxOf(z, withoutRecord((r) => r.type === "MX"))), "dns.mx");
     assert.deepEqual([r.status, r.expected], ["fail", HOST]);
     assert.equal(r.fix, `publish MX ${DOMAIN} → ${HOST}: run pulumi up`);
   });
@@ -165,10 +164,10 @@ describe("dns.spf / dns.dmarc / dns.proxied", () => {
     const planned = (z[`TXT ${DOMAIN}`] as string[][])[0]!.join("");
     z[`TXT ${DOMAIN}`] = [[planned.replace(/ /g, "   ")]];
     const rs = await spfChecks(ctxOf(z));
-    const d = one(rs, "dns.spf", DOMAIN);
+    const d = oneResult(rs, "dns.spf", DOMAIN);
     assert.deepEqual([d.status, d.expected], ["pass", planned]);
-    assert.equal(one(rs, "dns.spf", HOST).status, "pass");
-    assert.equal(one(rs, "dns.spf-lookups", DOMAIN).observed, "0 lookups");
+    assert.equal(oneResult(rs, "dns.spf", HOST).status, "pass");
+    assert.equal(oneResult(rs, "dns.spf-lookups", DOMAIN).observed, "0 lookups");
     assert.equal(rs.filter((r) => r.id === "dns.spf-authorises").length, 4);
   });
 
@@ -180,7 +179,7 @@ describe("dns.spf / dns.dmarc / dns.proxied", () => {
     ] as const) {
       const z = good();
       z[`TXT ${DOMAIN}`] = [[text]];
-      const r = one(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
+      const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
       assert.equal(r.status, status, text);
       assert.ok(r.observed.startsWith(`${text} (`), r.observed);
       assert.match(r.observed, why);
@@ -188,7 +187,7 @@ describe("dns.spf / dns.dmarc / dns.proxied", () => {
     const err = good();
     err[`TXT ${DOMAIN}`] = "ESERVFAIL";
     const rs = await spfChecks(ctxOf(err));
-    const e = one(rs, "dns.spf", DOMAIN);
+    const e = oneResult(rs, "dns.spf", DOMAIN);
     assert.deepEqual([e.status, e.observed, e.expected], ["fail", "DNS error ESERVFAIL", "one v=spf1 record"]);
     assert.equal(rs.filter((r) => r.target === DOMAIN || r.target.startsWith(`${DOMAIN} `)).length, 1, "nothing else is checked for that name");
   });
@@ -197,19 +196,19 @@ describe("dns.spf / dns.dmarc / dns.proxied", () => {
     const noPlans = withoutRecord((r) => r.type === "TXT" && /v=spf1/.test(r.content));
     const rs = await spfChecks(ctxOf(good(), noPlans));
     assert.deepEqual([...new Set(rs.map((r) => r.target.split(" ")[0]))], [DOMAIN]);
-    const d = one(rs, "dns.spf", DOMAIN);
+    const d = oneResult(rs, "dns.spf", DOMAIN);
     assert.equal(d.expected, "one valid v=spf1 record ending in ~all or -all");
     assert.equal(d.status, "pass", "no plan to differ from");
     const none = good();
     delete none[`TXT ${DOMAIN}`];
-    const n = one(await spfChecks(ctxOf(none, noPlans)), "dns.spf", DOMAIN);
+    const n = oneResult(await spfChecks(ctxOf(none, noPlans)), "dns.spf", DOMAIN);
     assert.equal(n.fix, `publish exactly one TXT at ${DOMAIN}: "v=spf1 ip4:… ip6:… ~all" and delete any other v=spf1 record (pulumi up)`);
   });
 
   test("SPF lookups: an include that does not resolve fails with the fix naming it", async () => {
     const z = good();
     z[`TXT ${DOMAIN}`] = [[`v=spf1 ip4:${IPV4} ip6:${IPV6} include:_spf.missing.test ~all`]];
-    const r = one(await spfChecks(ctxOf(z)), "dns.spf-lookups", DOMAIN);
+    const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf-lookups", DOMAIN);
     assert.equal(r.status, "fail");
     assert.match(r.observed, /^1 lookups; /);
     assert.match(r.fix, /^fix the SPF chain of example\.test: .*_spf\.missing\.test/);
@@ -219,13 +218,13 @@ describe("dns.spf / dns.dmarc / dns.proxied", () => {
     const z = good();
     z[`TXT ${DOMAIN}`] = [[`v=spf1 include:_spf.flaky.test ~all`]];
     z["TXT _spf.flaky.test"] = "ETIMEOUT";
-    const r = one(await spfChecks(ctxOf(z)), "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`);
+    const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`);
     assert.equal(r.status, "warn");
     assert.equal(r.observed, "spf=temperror");
     assert.match(r.fix, /could not be evaluated/);
     const v6only = good();
     v6only[`TXT ${DOMAIN}`] = [[`v=spf1 ip6:${IPV6} ~all`]];
-    const f = one(await spfChecks(ctxOf(v6only)), "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`);
+    const f = oneResult(await spfChecks(ctxOf(v6only)), "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`);
     assert.equal(f.fix, `add ip4:${IPV4} to the SPF record at ${DOMAIN} (mailstack:hosts[].ipv4), then pulumi up`);
   });
 
@@ -234,43 +233,43 @@ describe("dns.spf / dns.dmarc / dns.proxied", () => {
     const plan = (good()[`TXT ${name}`] as string[][])[0]!.join("");
     const ok = good();
     ok[`TXT ${name}`] = [[plan.replace(/; /g, ";  ")]];
-    const p = one(await dmarcChecks(ctxOf(ok)), "dns.dmarc");
+    const p = oneResult(await dmarcChecks(ctxOf(ok)), "dns.dmarc");
     assert.deepEqual([p.status, p.expected, p.fix], ["pass", plan, ""]);
     const other = good();
     other[`TXT ${name}`] = [["v=DMARC1; p=reject"]];
-    const w = one(await dmarcChecks(ctxOf(other)), "dns.dmarc");
+    const w = oneResult(await dmarcChecks(ctxOf(other)), "dns.dmarc");
     assert.deepEqual([w.status, w.observed], ["warn", "v=DMARC1; p=reject (differs from the planned record)"]);
     assert.equal(w.fix, `publish one TXT at ${name}: "${plan}" (pulumi up)`);
     const none = good();
     none[`TXT ${name}`] = [["v=DMARC1; p=none"]];
-    assert.equal(one(await dmarcChecks(ctxOf(none)), "dns.dmarc").fix, "set mailstack:domains[].dmarc.policy to quarantine or reject once reports look clean");
+    assert.equal(oneResult(await dmarcChecks(ctxOf(none)), "dns.dmarc").fix, "set mailstack:domains[].dmarc.policy to quarantine or reject once reports look clean");
     const err = good();
     err[`TXT ${name}`] = "ESERVFAIL";
-    assert.deepEqual([one(await dmarcChecks(ctxOf(err)), "dns.dmarc").status, one(await dmarcChecks(ctxOf(err)), "dns.dmarc").observed], ["fail", "DNS error ESERVFAIL"]);
+    assert.deepEqual([oneResult(await dmarcChecks(ctxOf(err)), "dns.dmarc").status, oneResult(await dmarcChecks(ctxOf(err)), "dns.dmarc").observed], ["fail", "DNS error ESERVFAIL"]);
   });
 
   test("DMARC without a planned record: any valid record passes; the fix offers a default", async () => {
     const o = withoutRecord((r) => r.name === `_dmarc.${DOMAIN}`);
     const z = good();
     z[`TXT _dmarc.${DOMAIN}`] = [["v=DMARC1; p=reject; rua=mailto:x@example.test"]];
-    const r = one(await dmarcChecks(ctxOf(z, o)), "dns.dmarc");
+    const r = oneResult(await dmarcChecks(ctxOf(z, o)), "dns.dmarc");
     assert.deepEqual([r.status, r.expected], ["pass", "one v=DMARC1 record with p=none|quarantine|reject"]);
     delete z[`TXT _dmarc.${DOMAIN}`];
-    assert.equal(one(await dmarcChecks(ctxOf(z, o)), "dns.dmarc").fix, `publish one TXT at _dmarc.${DOMAIN}: "v=DMARC1; p=quarantine" (pulumi up)`);
+    assert.equal(oneResult(await dmarcChecks(ctxOf(z, o)), "dns.dmarc").fix, `publish one TXT at _dmarc.${DOMAIN}: "v=DMARC1; p=quarantine" (pulumi up)`);
   });
 
   test("proxied: an MX proxied fails; a proxied record of another name does not concern mail", () => {
     const o = fixtureOutputs();
     (o.records.find((r) => r.type === "MX") as { proxied: boolean }).proxied = true;
-    const r = one(proxiedCheck(ctxOf(good(), o)), "dns.proxied");
+    const r = oneResult(proxiedCheck(ctxOf(good(), o)), "dns.proxied");
     assert.deepEqual([r.status, r.observed], ["fail", `proxied: MX ${DOMAIN}`]);
     const web = fixtureOutputs();
     web.records.push({ key: "a-www", zone: DOMAIN, name: "www.example.test", type: "A", content: "192.0.2.80", ttl: 3600, proxied: true as false, comment: "" });
-    const p = one(proxiedCheck(ctxOf(good(), web)), "dns.proxied");
+    const p = oneResult(proxiedCheck(ctxOf(good(), web)), "dns.proxied");
     assert.deepEqual([p.status, p.observed], ["pass", "8 records, none proxied"]);
     const upper = fixtureOutputs();
     Object.assign(upper.records[0]!, { name: HOST.toUpperCase(), proxied: true });
-    assert.equal(one(proxiedCheck(ctxOf(good(), upper)), "dns.proxied").status, "fail");
+    assert.equal(oneResult(proxiedCheck(ctxOf(good(), upper)), "dns.proxied").status, "fail");
   });
 });
 
@@ -317,17 +316,17 @@ describe("rdns and reputation", () => {
     z[`A ${zenQuery(IPV6)}`] = ["127.0.0.10"];
     z[`A ${HOST}.dbl.spamhaus.org`] = ["127.0.1.4"];
     const rs = await reputationChecks(ctxOf(z));
-    const v4 = one(rs, "reputation.zen", IPV4);
+    const v4 = oneResult(rs, "reputation.zen", IPV4);
     assert.deepEqual([v4.status, v4.observed, v4.expected, v4.fix], ["pass", "not listed (NXDOMAIN)", "not listed", ""]);
-    const v6 = one(rs, "reputation.zen", IPV6);
+    const v6 = oneResult(rs, "reputation.zen", IPV6);
     assert.deepEqual([v6.status, v6.observed], ["fail", "listed: PBL (ISP) (127.0.0.10)"]);
     assert.match(v6.fix, /^see https:\/\/check\.spamhaus\.org\/ for 2001:db8:78::10 and follow its removal steps/);
-    const host = one(rs, "reputation.dbl", HOST);
+    const host = oneResult(rs, "reputation.dbl", HOST);
     assert.deepEqual([host.status, host.observed], ["fail", "listed: DBL phish domain (127.0.1.4)"]);
     assert.equal(host.fix, `see https://check.spamhaus.org/ for ${HOST}; a listed domain needs its cause removed before a delisting request`);
     const unknown = good();
     unknown[`A ${DOMAIN}.dbl.spamhaus.org`] = "EREFUSED";
-    const u = one(await reputationChecks(ctxOf(unknown)), "reputation.dbl", DOMAIN);
+    const u = oneResult(await reputationChecks(ctxOf(unknown)), "reputation.dbl", DOMAIN);
     assert.match(u.fix, /your own recursive resolver/);
   });
 

@@ -18,14 +18,13 @@ const DKIM_NAME = `${SELECTOR}._domainkey.${DOMAIN}`;
 const outputs = fixtureOutputs();
 const good = () => zoneOf(outputs) as Record<string, unknown>;
 const ctxOf = (zone: Record<string, unknown>, o: StackOutputs = outputs) => fixtureContext(zone as FakeZone, o);
-const one = oneResult;
 
 describe("addresses and MX", () => {
   test("no AAAA planned and the AAAA lookup fails: a warning with the DNS error, not silence", async () => {
     const v4 = { ...outputs, records: outputs.records.filter((r) => r.type !== "AAAA") };
     const z = good();
     z[`AAAA ${HOST}`] = "ESERVFAIL";
-    const aaaa = one(await addressChecks(ctxOf(z, v4)), "dns.aaaa");
+    const aaaa = oneResult(await addressChecks(ctxOf(z, v4)), "dns.aaaa");
     assert.deepEqual([aaaa.status, aaaa.observed, aaaa.expected], ["warn", "DNS error ESERVFAIL", "(none)"]);
   });
 
@@ -35,7 +34,7 @@ describe("addresses and MX", () => {
     o.records.push({ ...a, key: "a-2", content: "192.0.2.11" });
     const z = zoneOf(o) as Record<string, unknown>;
     z[`A ${HOST}`] = [IPV4, "192.0.2.99"];
-    const r = one(await addressChecks(ctxOf(z, o)), "dns.a");
+    const r = oneResult(await addressChecks(ctxOf(z, o)), "dns.a");
     assert.deepEqual([r.status, r.observed, r.expected], ["fail", `${IPV4}, 192.0.2.99`, `${IPV4}, 192.0.2.11`]);
   });
 
@@ -45,7 +44,7 @@ describe("addresses and MX", () => {
     o.records.push({ ...mx, key: "mx-2", content: "mx2.example.test", priority: 20 });
     const z = zoneOf(o) as Record<string, unknown>;
     z[`MX ${DOMAIN}`] = [{ exchange: HOST, priority: 10 }];
-    const r = one(await mxChecks(ctxOf(z, o)), "dns.mx");
+    const r = oneResult(await mxChecks(ctxOf(z, o)), "dns.mx");
     assert.deepEqual([r.status, r.expected], ["fail", `${HOST}, mx2.example.test`]);
     assert.equal(r.fix, `publish MX ${DOMAIN} → mx2.example.test: run pulumi up`);
   });
@@ -55,7 +54,7 @@ describe("SPF", () => {
   test("two v=spf1 records: the observed text says how many and that it is a permerror", async () => {
     const z = good();
     z[`TXT ${DOMAIN}`] = [[`v=spf1 ip4:${IPV4} ~all`], ["v=spf1 -all"]];
-    const r = one(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
+    const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
     assert.deepEqual([r.status, r.observed, r.expected], ["fail", "2 v=spf1 records (permerror)", "exactly one v=spf1 record"]);
   });
 
@@ -66,9 +65,9 @@ describe("SPF", () => {
       for (let i = 0; i < n; i++) z[`TXT i${i}.test`] = [["v=spf1 -all"]];
       return z;
     };
-    const ten = one(await spfChecks(ctxOf(chain(10))), "dns.spf-lookups", DOMAIN);
+    const ten = oneResult(await spfChecks(ctxOf(chain(10))), "dns.spf-lookups", DOMAIN);
     assert.deepEqual([ten.status, ten.observed, ten.expected], ["pass", "10 lookups", "≤ 10 lookups, no loops, every include resolvable"]);
-    const eleven = one(await spfChecks(ctxOf(chain(11))), "dns.spf-lookups", DOMAIN);
+    const eleven = oneResult(await spfChecks(ctxOf(chain(11))), "dns.spf-lookups", DOMAIN);
     assert.deepEqual([eleven.status, eleven.observed], ["fail", "11 lookups"]);
     assert.equal(eleven.fix, `SPF at ${DOMAIN} needs 11 DNS lookups (limit 10 → permerror): replace a:/mx:/include: with ip4:/ip6: terms or drop includes`);
   });
@@ -76,7 +75,7 @@ describe("SPF", () => {
   test("an IPv6 address SPF does not authorise: the fix names ip6: and the ipv6 field", async () => {
     const z = good();
     z[`TXT ${DOMAIN}`] = [[`v=spf1 ip4:${IPV4} ~all`]];
-    const r = one(await spfChecks(ctxOf(z)), "dns.spf-authorises", `${DOMAIN} ← ${IPV6}`);
+    const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf-authorises", `${DOMAIN} ← ${IPV6}`);
     assert.equal(r.fix, `add ip6:${IPV6} to the SPF record at ${DOMAIN} (mailstack:hosts[].ipv6), then pulumi up`);
   });
 });
@@ -86,9 +85,9 @@ describe("SPF texts", () => {
     const z = good();
     const planned = (z[`TXT ${DOMAIN}`] as string[][])[0]!.join("");
     z[`TXT ${DOMAIN}`] = [[`${planned} `]];
-    const r = one(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
+    const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
     assert.deepEqual([r.status, r.observed], ["pass", `${planned} `]);
-    const a = one(await spfChecks(ctxOf(z)), "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`);
+    const a = oneResult(await spfChecks(ctxOf(z)), "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`);
     assert.deepEqual([a.status, a.observed, a.expected], ["pass", "spf=pass", "spf=pass"]);
   });
 
@@ -102,7 +101,7 @@ describe("SPF texts", () => {
     for (const [text, status] of cases) {
       const z = good();
       z[`TXT ${DOMAIN}`] = [[text]];
-      const r = one(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
+      const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf", DOMAIN);
       assert.equal(r.status, status, text);
       observed.push(r.observed);
     }
@@ -114,7 +113,7 @@ describe("SPF texts", () => {
   test("two broken includes: the lookup result lists both problems", async () => {
     const z = good();
     z[`TXT ${DOMAIN}`] = [[`v=spf1 ip4:${IPV4} ip6:${IPV6} include:_a.missing.test include:_b.missing.test ~all`]];
-    const r = one(await spfChecks(ctxOf(z)), "dns.spf-lookups", DOMAIN);
+    const r = oneResult(await spfChecks(ctxOf(z)), "dns.spf-lookups", DOMAIN);
     assert.equal(r.status, "fail");
     assert.match(r.observed, /^2 lookups; [^;]*_a\.missing\.test[^;]*; [^;]*_b\.missing\.test/);
   });
@@ -122,7 +121,7 @@ describe("SPF texts", () => {
   test("a second mail domain with no planned SPF record is still checked", async () => {
     const o = fixtureOutputs();
     o.dkim = { ...o.dkim, "other.test": { selector: SELECTOR, recordName: `${SELECTOR}._domainkey.other.test` } };
-    const r = one(await spfChecks(ctxOf(good(), o)), "dns.spf", "other.test");
+    const r = oneResult(await spfChecks(ctxOf(good(), o)), "dns.spf", "other.test");
     assert.deepEqual([r.status, r.observed], ["fail", "no v=spf1 record"]);
   });
 
@@ -131,8 +130,8 @@ describe("SPF texts", () => {
     z[`TXT ${DOMAIN}`] = [["v=spf1 exists:%{h}._helo.example.test -all"]];
     z[`A ${HOST}._helo.example.test`] = ["127.0.0.2"];
     const rs = await spfChecks(ctxOf(z));
-    assert.equal(one(rs, "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`).observed, "spf=pass");
-    assert.equal(one(rs, "dns.spf-authorises", `${DOMAIN} ← ${IPV6}`).observed, "spf=pass");
+    assert.equal(oneResult(rs, "dns.spf-authorises", `${DOMAIN} ← ${IPV4}`).observed, "spf=pass");
+    assert.equal(oneResult(rs, "dns.spf-authorises", `${DOMAIN} ← ${IPV6}`).observed, "spf=pass");
   });
 });
 
@@ -140,10 +139,10 @@ describe("DKIM and DMARC", () => {
   test("two DKIM key records at one name: fail, saying receivers pick one at random", async () => {
     const z = good();
     z[`TXT ${DKIM_NAME}`] = [...(z[`TXT ${DKIM_NAME}`] as string[][]), [dkimValue(dkimPublicPem())]];
-    const r = one(await dkimChecks(ctxOf(z)), "dns.dkim");
+    const r = oneResult(await dkimChecks(ctxOf(z)), "dns.dkim");
     assert.deepEqual([r.status, r.observed], ["fail", "2 key records (receivers pick one at random)"]);
     delete z[`TXT ${DKIM_NAME}`];
-    const none = one(await dkimChecks(ctxOf(z)), "dns.dkim");
+    const none = oneResult(await dkimChecks(ctxOf(z)), "dns.dkim");
     assert.deepEqual([none.status, none.observed], ["fail", "no DKIM key record"]);
   });
 
@@ -151,10 +150,10 @@ describe("DKIM and DMARC", () => {
     const name = `_dmarc.${DOMAIN}`;
     const z = good();
     z[`TXT ${name}`] = [["v=DMARC1; p=reject"], ["v=DMARC1; p=quarantine"]];
-    const two = one(await dmarcChecks(ctxOf(z)), "dns.dmarc");
+    const two = oneResult(await dmarcChecks(ctxOf(z)), "dns.dmarc");
     assert.deepEqual([two.status, two.observed], ["fail", "2 DMARC records (receivers ignore them all)"]);
     z[`TXT ${name}`] = [["v=DMARC1; p=NONE"]];
-    const none = one(await dmarcChecks(ctxOf(z)), "dns.dmarc");
+    const none = oneResult(await dmarcChecks(ctxOf(z)), "dns.dmarc");
     assert.deepEqual([none.status, none.observed], ["warn", "v=DMARC1; p=NONE (p=none only monitors)"]);
     assert.equal(none.fix, "set mailstack:domains[].dmarc.policy to quarantine or reject once reports look clean");
   });
@@ -164,10 +163,10 @@ describe("DKIM and DMARC", () => {
     const z = good();
     const plan = (z[`TXT ${name}`] as string[][])[0]!.join("");
     z[`TXT ${name}`] = [[plan.slice(0, 20), plan.slice(20)], ["some-verification=abc"]];
-    const r = one(await dmarcChecks(ctxOf(z)), "dns.dmarc");
+    const r = oneResult(await dmarcChecks(ctxOf(z)), "dns.dmarc");
     assert.deepEqual([r.status, r.observed], ["pass", plan]);
     z[`TXT ${name}`] = [[`${plan}  `]];
-    assert.equal(one(await dmarcChecks(ctxOf(z)), "dns.dmarc").status, "pass", "trailing blanks do not make it differ");
+    assert.equal(oneResult(await dmarcChecks(ctxOf(z)), "dns.dmarc").status, "pass", "trailing blanks do not make it differ");
   });
 
   test("DMARC errors are all listed; p=none with an error gets the fix to publish the planned record", async () => {
@@ -175,7 +174,7 @@ describe("DKIM and DMARC", () => {
     const z = good();
     const plan = (z[`TXT ${name}`] as string[][])[0]!.join("");
     z[`TXT ${name}`] = [["v=DMARC1; p=none; pct=150; adkim=x"]];
-    const r = one(await dmarcChecks(ctxOf(z)), "dns.dmarc");
+    const r = oneResult(await dmarcChecks(ctxOf(z)), "dns.dmarc");
     assert.equal(r.status, "fail");
     assert.match(r.observed, /^v=DMARC1; p=none; pct=150; adkim=x \(.*adkim=x.*; .*pct=150.*\)$|^v=DMARC1; p=none; pct=150; adkim=x \(.*pct=150.*; .*adkim=x.*\)$/);
     assert.equal(r.fix, `publish one TXT at ${name}: "${plan}" (pulumi up)`);
@@ -191,7 +190,7 @@ describe("DKIM and DMARC", () => {
     const at = key.indexOf("p=") + 1;
     z[`TXT ${next}`] = [[key.slice(0, at), key.slice(at)]];
     z[`TXT ${DKIM_NAME}`] = [...(z[`TXT ${DKIM_NAME}`] as string[][]), ["some-verification=abc"]];
-    const r = one(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
+    const r = oneResult(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
     assert.deepEqual([r.status, r.observed], ["pass", `switch: chasquid signs with rot2; live keys in DNS: ${SELECTOR}, rot2`]);
   });
 
@@ -200,7 +199,7 @@ describe("DKIM and DMARC", () => {
     o.dkimRotation = { [DOMAIN]: { phase: "prepare", signingSelector: SELECTOR, next: "" } };
     const z = zoneOf(o) as Record<string, unknown>;
     delete z[`TXT ${DKIM_NAME}`];
-    const r = one(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
+    const r = oneResult(await dkimRotationChecks(ctxOf(z, o)), "dkim.rotation");
     assert.deepEqual([r.status, r.observed, r.expected], ["fail", `prepare: chasquid signs with ${SELECTOR}; live keys in DNS: none`, `a live key at ${DKIM_NAME}`]);
     assert.equal(r.fix, `publish ${DKIM_NAME} (pulumi up) before anything signs with it`);
   });
@@ -209,7 +208,7 @@ describe("DKIM and DMARC", () => {
 test("proxied: the fix says to turn the proxy off on the mail host's records", () => {
   const o = fixtureOutputs();
   (o.records.find((r) => r.type === "A") as { proxied: boolean }).proxied = true;
-  const r = one(proxiedCheck(ctxOf(good(), o)), "dns.proxied");
+  const r = oneResult(proxiedCheck(ctxOf(good(), o)), "dns.proxied");
   assert.deepEqual([r.target, r.status, r.observed, r.expected], ["records", "fail", `proxied: A ${HOST}`, "every mail record DNS only (grey cloud)"]);
   assert.equal(r.fix, "set proxied: false (DNS only, grey cloud) on the mail host's A/AAAA in Cloudflare: SMTP cannot pass Cloudflare's HTTP proxy");
 });
@@ -229,7 +228,7 @@ describe("dns.srv", () => {
       const name = srv(o, 587, 10);
       const z = zoneOf(o) as Record<string, unknown>;
       z[`SRV ${name}`] = [{ priority: 10, weight: 1, port: 587, name: `${HOST}.` }];
-      const r = one(await srvChecks(fixtureContext(z as FakeZone, o, { 587: s.port }, [cert.cert])), "dns.srv");
+      const r = oneResult(await srvChecks(fixtureContext(z as FakeZone, o, { 587: s.port }, [cert.cert])), "dns.srv");
       assert.equal(r.status, "fail");
       assert.equal(r.observed, `10 1 587 ${HOST}; ${IPV4}:587: 554 5.3.2 not accepting connections`);
       assert.equal(r.expected, `10 1 587 ${HOST}, a host of the stack that answers on 587`);
@@ -246,7 +245,7 @@ describe("dns.srv", () => {
     const name = srv(o, 465);
     const z = zoneOf(o) as Record<string, unknown>;
     z[`SRV ${name}`] = [{ priority: 0, weight: 1, port: 465, name: "mx2.example.test" }];
-    const r = one(await srvChecks(fixtureContext(z as FakeZone, o, {})), "dns.srv");
+    const r = oneResult(await srvChecks(fixtureContext(z as FakeZone, o, {})), "dns.srv");
     assert.equal(r.status, "fail");
     assert.match(r.observed, /^0 1 465 mx2\.example\.test; 192\.0\.2\.20:465: /);
     assert.match(r.fix, /cannot reach mx2\.example\.test on 465/);
@@ -257,7 +256,7 @@ describe("dns.srv", () => {
     o.records = o.records.filter((r) => r.type !== "A" && r.type !== "AAAA");
     srv(o, 465);
     const z = zoneOf(o) as Record<string, unknown>;
-    const r = one(await srvChecks(fixtureContext(z as FakeZone, o, { 465: 1 })), "dns.srv");
+    const r = oneResult(await srvChecks(fixtureContext(z as FakeZone, o, { 465: 1 })), "dns.srv");
     assert.deepEqual([r.status, r.observed], ["fail", `0 1 465 ${HOST}; ${HOST}: no planned address`]);
   });
 });

@@ -122,8 +122,9 @@ async function cutSession(d: RunningDeploy, step: string, ready: () => boolean =
   }
 }
 
-describe("an interrupted pulumi up converges on the next one, with no mail lost", { skip: rootGate("the fault suite").skip }, () => {
-  const gate = rootGate("the fault suite");
+const gate = rootGate("the fault suite");
+
+describe("an interrupted pulumi up converges on the next one, with no mail lost", { skip: gate.skip }, () => {
   let loop: { stop(): Promise<MailLoopAttempt[]> } | undefined;
 
   before(() => {
